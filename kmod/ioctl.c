@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastboot: /dev/fastboot and its ioctls (the uapi layer).
+ *
+ * Each argument is copied in with copy_struct_from_user(): a struct
+ * shorter than its first version fails with EINVAL, unknown non-zero
+ * trailing bytes with E2BIG.  Calls that change the store, or read object
+ * data, need CAP_SYS_ADMIN.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include "fastboot.h"
+#include "uapi/fastboot.h"
+
+static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER0);
+static_assert(sizeof(struct fastboot_format) == FASTBOOT_FORMAT_SIZE_VER0);
+static_assert(sizeof(struct fastboot_put) == FASTBOOT_PUT_SIZE_VER0);
+static_assert(sizeof(struct fastboot_read) == FASTBOOT_READ_SIZE_VER0);
+static_assert(sizeof(struct fastboot_info) == FASTBOOT_INFO_SIZE_VER0);
+static_assert(sizeof(struct fastboot_rm) == FASTBOOT_RM_SIZE_VER0);
+static_assert(FASTBOOT_NAME_MAX == FB_NAME_MAX);
+#define SAME(a, b) static_assert((int)(a) == (int)(b))
+SAME(FASTBOOT_OBJ_BOOT, FB_OBJ_BOOT);
+SAME(FASTBOOT_OBJ_GUEST, FB_OBJ_GUEST);
+SAME(FASTBOOT_OBJ_BLOB, FB_OBJ_BLOB);
+SAME(FASTBOOT_STATE_UNFORMATTED, FB_STATE_UNFORMATTED);
+SAME(FASTBOOT_STATE_READY, FB_STATE_READY);
+SAME(FASTBOOT_STATE_DAMAGED, FB_STATE_DAMAGED);
+SAME(FASTBOOT_REASON_FIRST, FB_REASON_FIRST);
+SAME(FASTBOOT_REASON_UPDATE, FB_REASON_UPDATE);
+SAME(FASTBOOT_REASON_CRASH, FB_REASON_CRASH);
+SAME(FASTBOOT_REASON_UNCLEAN, FB_REASON_UNCLEAN);
+static_assert(FASTBOOT_OBJ_F_DIGEST == FB_OBJ_F_DIGEST);
+
+/*
+ * Copy an extensible struct in: returns the caller's size (> 0) or an
+ * error.  The first u32 of every struct is its size.
+ */
+static long copy_arg(void *karg, size_t ksize, size_t ver0,
+		     const void __user *uarg)
+{
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < ver0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(karg, ksize, uarg, usize);
+	if (ret)
+		return ret;
+	return usize;
+}
+
+/* Copy an extensible struct out, up to the smaller of the two sizes. */
+static long copy_out(void __user *uarg, void *karg, size_t ksize, u32 usize)
+{
+	size_t n = min_t(size_t, ksize, usize);
+
+	*(u32 *)karg = n;
+	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
+}
+
+#define COPY_IN(k, u) \
+	copy_arg(&(k), sizeof(k), sizeof(k), (u))
+
+static long ioc_status(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_status s;
+	long usize = COPY_IN(s, uarg);
+
+	if (usize < 0)
+		return usize;
+	memset(&s, 0, sizeof(s));
+	mutex_lock(&st->lock);
+	s.state = st->state;
+	s.region_start = st->region.start;
+	s.region_size = st->region.size;
+	if (st->state == FB_STATE_READY) {
+		const struct fb_meta *m = st->cur;
+		u64 used = fb_used_pages(m) << PAGE_SHIFT;
+
+		s.capacity_bytes = (u64)m->sb.data_pages << PAGE_SHIFT;
+		s.used_bytes = used;
+		s.free_bytes = s.capacity_bytes - used;
+		s.generation = m->sb.generation;
+		s.boot_count = m->sb.boot_count;
+		s.boot_reason = m->sb.boot_reason;
+		s.objects = fb_obj_count(m);
+		s.max_objects = m->sb.max_objects;
+		s.format_time_ns = m->sb.format_time_ns;
+		memcpy(s.uuid, m->sb.uuid, sizeof(s.uuid));
+	}
+	s.flags = (st->readonly ? FASTBOOT_STATUS_READONLY : 0) |
+		  (st->fallback ? FASTBOOT_STATUS_FALLBACK : 0) |
+		  (st->sealed ? FASTBOOT_STATUS_SEALED : 0);
+	strscpy(s.why, st->why, sizeof(s.why));
+	mutex_unlock(&st->lock);
+	return copy_out(uarg, &s, sizeof(s), usize);
+}
+
+static long ioc_format(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_format f;
+	long ret = COPY_IN(f, uarg);
+
+	if (ret < 0)
+		return ret;
+	if (f.flags & ~FASTBOOT_FORMAT_FORCE)
+		return -EINVAL;
+	return fastboot_store_format(st, f.flags & FASTBOOT_FORMAT_FORCE);
+}
+
+static long ioc_put(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_put p;
+	long ret = COPY_IN(p, uarg);
+
+	if (ret < 0)
+		return ret;
+	if ((p.flags & ~FASTBOOT_PUT_NOREPLACE) || p.reserved)
+		return -EINVAL;
+	if (fb_name_valid(p.name, sizeof(p.name)))
+		return -EINVAL;
+	if (p.data + p.len < p.data)
+		return -EOVERFLOW;
+	return fastboot_store_put(st, p.name, p.type, p.flags,
+				  u64_to_user_ptr(p.data), p.len, p.tag);
+}
+
+static long ioc_read(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_read r;
+	long usize = COPY_IN(r, uarg);
+	long ret;
+
+	if (usize < 0)
+		return usize;
+	if (r.flags || fb_name_valid(r.name, sizeof(r.name)))
+		return -EINVAL;
+	if (r.buf + r.len < r.buf)
+		return -EOVERFLOW;
+	ret = fastboot_store_read(st, r.name, r.offset, u64_to_user_ptr(r.buf),
+				  r.len, &r.bytes);
+	if (ret)
+		return ret;
+	return copy_out(uarg, &r, sizeof(r), usize);
+}
+
+static long ioc_info(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_info in;
+	const struct fb_object *o;
+	long usize = COPY_IN(in, uarg);
+	int idx;
+
+	if (usize < 0)
+		return usize;
+	if (in.flags & ~FASTBOOT_INFO_BY_NAME)
+		return -EINVAL;
+	if ((in.flags & FASTBOOT_INFO_BY_NAME) &&
+	    fb_name_valid(in.name, sizeof(in.name)))
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	if (st->state != FB_STATE_READY) {
+		mutex_unlock(&st->lock);
+		return st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+	}
+	if (in.flags & FASTBOOT_INFO_BY_NAME) {
+		idx = fb_obj_find(st->cur, in.name);
+	} else {
+		for (idx = in.index; idx < FB_MAX_OBJECTS; idx++)
+			if (st->cur->obj[idx].type != FB_OBJ_NONE)
+				break;
+		if (in.index >= FB_MAX_OBJECTS || idx == FB_MAX_OBJECTS)
+			idx = -1;
+	}
+	if (idx < 0) {
+		mutex_unlock(&st->lock);
+		return -ENOENT;
+	}
+	o = &st->cur->obj[idx];
+	in.index = idx;
+	in.type = o->type;
+	memcpy(in.name, o->name, sizeof(in.name));
+	in.id = o->id;
+	in.bytes = o->size;
+	in.ctime_ns = o->ctime_ns;
+	memcpy(in.sha256, o->sha256, sizeof(in.sha256));
+	in.obj_flags = o->flags;
+	in.mode = o->mode;
+	in.uid = o->uid;
+	in.gid = o->gid;
+	memcpy(in.tag, o->tag, sizeof(in.tag));
+	mutex_unlock(&st->lock);
+	return copy_out(uarg, &in, sizeof(in), usize);
+}
+
+static long ioc_rm(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_rm r;
+	long ret = COPY_IN(r, uarg);
+
+	if (ret < 0)
+		return ret;
+	if (r.flags || fb_name_valid(r.name, sizeof(r.name)))
+		return -EINVAL;
+	return fastboot_store_rm(st, r.name);
+}
+
+static long fastboot_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct fastboot_store *st = &fastboot_store;
+
+	if (_IOC_TYPE(cmd) != FASTBOOT_IOC_MAGIC)
+		return -ENOTTY;
+	/* The size bits are ignored: the struct's own size field rules. */
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(FASTBOOT_IOC_STATUS):
+		return ioc_status(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_INFO):
+		return ioc_info(st, uarg);
+	}
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(FASTBOOT_IOC_FORMAT):
+		return ioc_format(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_PUT):
+		return ioc_put(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_READ):
+		return ioc_read(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_RM):
+		return ioc_rm(st, uarg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations fastboot_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = fastboot_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice fastboot_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "fastboot",
+	.fops = &fastboot_fops,
+	.mode = 0600,
+};
+
+int fastboot_dev_init(void)
+{
+	return misc_register(&fastboot_misc);
+}
+
+void fastboot_dev_exit(void)
+{
+	misc_deregister(&fastboot_misc);
+}

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastboot: the store in the region: attach, format, objects, sealing.
+ *
+ * Every operation runs under st->lock on a working copy of the metadata
+ * and ends in one fb_commit(), so the region always holds the old state or
+ * the new one.  The panic path takes no lock: it only writes the seal
+ * record, which is independent of any commit in flight.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include <linux/vmalloc.h>
+#include "compat.h"
+#include "uapi/fastboot.h"
+#include "fastboot.h"
+
+#define CHUNK (1u << 20)	/* bytes copied between checks for signals */
+
+struct fastboot_store fastboot_store = {
+	.lock = __MUTEX_INITIALIZER(fastboot_store.lock),
+	.slot = -1,
+};
+
+static const char *const reason_names[] = {
+	[FB_REASON_NONE] = "none",	[FB_REASON_FIRST] = "first",
+	[FB_REASON_UPDATE] = "update",	[FB_REASON_CRASH] = "crash",
+	[FB_REASON_UNCLEAN] = "unclean",
+};
+
+static u8 *data_ptr(struct fastboot_store *st, u32 page)
+{
+	return st->region.map.base + FB_DATA_OFFSET + ((u64)page << PAGE_SHIFT);
+}
+
+static struct fb_seal *seal_ptr(struct fastboot_store *st)
+{
+	return (struct fb_seal *)(st->region.map.base + FB_SEAL_OFFSET);
+}
+
+/* Start a transaction: the working copy starts as the committed state. */
+static int begin(struct fastboot_store *st)
+{
+	if (st->sealed)
+		return -ESHUTDOWN;
+	if (st->state != FB_STATE_READY)
+		return st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+	if (st->readonly)
+		return -EROFS;
+	memcpy(st->work, st->cur, sizeof(*st->work));
+	return 0;
+}
+
+static void commit(struct fastboot_store *st)
+{
+	fb_commit(&st->region.map, &st->slot, st->work);
+	swap(st->cur, st->work);
+}
+
+/* Zero the data of every extent that object idx owns in meta m. */
+static void zero_object(struct fastboot_store *st, const struct fb_meta *m,
+			int idx)
+{
+	const struct fb_extent *e;
+	u32 cursor = 0;
+
+	while ((e = fb_obj_next_extent(m, idx, &cursor))) {
+		memset(data_ptr(st, e->start), 0, (size_t)e->pages << PAGE_SHIFT);
+		cond_resched();
+	}
+}
+
+/*
+ * A seal written by a module unload in this same boot: the boot's start
+ * time (realtime minus boottime) is unchanged.  A reboot takes far longer
+ * than the 10 ms allowed for clock noise.
+ */
+static bool same_boot(const struct fb_seal *s)
+{
+	s64 then = s->time_ns - s->boottime_ns;
+	s64 now = ktime_get_real_ns() - ktime_get_boottime_ns();
+
+	return ktime_get_boottime_ns() >= s->boottime_ns &&
+	       abs(now - then) < 10 * NSEC_PER_MSEC;
+}
+
+/**
+ * fastboot_store_attach() - find out what the region holds.
+ * A valid store is attached: the boot is counted with its reason (from
+ * the seal record) and the seal is cleared.  Nothing is ever formatted
+ * here, and a damaged store is left exactly as it is.
+ */
+int fastboot_store_attach(struct fastboot_store *st)
+{
+	struct fb_attach_result res;
+	u32 reason;
+
+	st->cur = vzalloc(sizeof(*st->cur));
+	st->work = vzalloc(sizeof(*st->work));
+	st->scratch = kcalloc(FB_MAX_OBJECTS, sizeof(u32), GFP_KERNEL);
+	if (!st->cur || !st->work || !st->scratch)
+		return -ENOMEM;
+
+	fb_attach(&st->region.map, st->scratch, &res);
+	st->state = res.state;
+	st->slot = res.slot;
+	st->readonly = res.readonly;
+	st->fallback = res.fallback;
+	strscpy(st->why, res.why, sizeof(st->why));
+	if (st->state == FB_STATE_UNFORMATTED) {
+		pr_info("region %pa+%#llx holds no store; run 'fastboot format'\n",
+			&st->region.start, st->region.size);
+		return 0;
+	}
+	if (st->state == FB_STATE_DAMAGED) {
+		pr_err("store is damaged (%s); writes refused, data kept\n",
+		       st->why);
+		return 0;
+	}
+	memcpy(st->cur, st->region.map.base + FB_META_OFFSET(st->slot),
+	       sizeof(*st->cur));
+	if (st->fallback)
+		pr_warn("metadata copy %d is bad (%s); using copy %d\n",
+			!st->slot, st->why, st->slot);
+
+	reason = fb_seal_valid(seal_ptr(st), st->cur);
+	if (reason == FB_SEAL_DETACH && same_boot(seal_ptr(st))) {
+		fb_seal_clear(&st->region.map);
+		pr_info("store re-attached in the same boot %llu, generation %llu\n",
+			st->cur->sb.boot_count, st->cur->sb.generation);
+		return 0;
+	}
+	if (reason == FB_SEAL_DETACH)
+		reason = FB_REASON_UPDATE;
+	else if (!reason)
+		reason = FB_REASON_UNCLEAN;
+	if (st->readonly) {
+		st->cur->sb.boot_reason = reason;
+		pr_warn("store has unknown read-only features; attached read-only\n");
+	} else {
+		memcpy(st->work, st->cur, sizeof(*st->work));
+		fb_boot_record(st->work, reason, ktime_get_real_ns(),
+			       init_utsname()->release, NULL);
+		commit(st);
+		fb_seal_clear(&st->region.map);
+	}
+	pr_info("store attached: boot %llu (%s), generation %llu, %u objects\n",
+		st->cur->sb.boot_count, reason_names[reason],
+		st->cur->sb.generation, fb_obj_count(st->cur));
+	return 0;
+}
+
+/* Unload: leave a seal that tells the next attach this was no crash. */
+void fastboot_store_detach(struct fastboot_store *st)
+{
+	mutex_lock(&st->lock);
+	if (st->state == FB_STATE_READY && !st->readonly && !st->sealed)
+		fb_seal_write(&st->region.map, st->cur, FB_SEAL_DETACH,
+			      ktime_get_real_ns(), ktime_get_boottime_ns());
+	st->sealed = true;
+	mutex_unlock(&st->lock);
+	vfree(st->cur);
+	vfree(st->work);
+	kfree(st->scratch);
+	st->cur = st->work = NULL;
+	st->scratch = NULL;
+}
+
+/**
+ * fastboot_store_format() - write an empty store.
+ * An existing store, valid or damaged, is wiped only with @force.  Over a
+ * valid store the new one is committed at the next generation, so an
+ * interrupted format leaves the old store or the new one.
+ */
+int fastboot_store_format(struct fastboot_store *st, bool force)
+{
+	u8 uuid[16];
+	u64 gen = 0;
+	int ret;
+
+	mutex_lock(&st->lock);
+	ret = -ESHUTDOWN;
+	if (st->sealed)
+		goto out;
+	ret = -EEXIST;
+	if (st->state != FB_STATE_UNFORMATTED && !force)
+		goto out;
+	if (st->state == FB_STATE_READY)
+		gen = st->cur->sb.generation;
+	else
+		st->slot = -1;
+	get_random_bytes(uuid, sizeof(uuid));
+	ret = fb_meta_init(st->work, st->region.size, uuid, ktime_get_real_ns());
+	if (ret)
+		goto out;
+	st->work->sb.generation = gen;
+	fb_boot_record(st->work, FB_REASON_FIRST, ktime_get_real_ns(),
+		       init_utsname()->release, NULL);
+	commit(st);
+	/* Both copies hold the new store, so no fallback can reach the old. */
+	memcpy(st->work, st->cur, sizeof(*st->work));
+	commit(st);
+	fb_seal_clear(&st->region.map);
+	memset(st->region.map.base + FB_CRASH_OFFSET, 0, FB_CRASH_BYTES);
+	st->state = FB_STATE_READY;
+	st->readonly = false;
+	st->fallback = false;
+	st->why[0] = 0;
+	pr_info("store formatted: %llu MiB of data space, generation %llu\n",
+		((u64)st->cur->sb.data_pages << PAGE_SHIFT) >> 20,
+		st->cur->sb.generation);
+out:
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+/* Copy len bytes from user memory into object idx, hashing what landed. */
+static int fill_object(struct fastboot_store *st, int idx,
+		       const u8 __user *data, u64 len, u8 *digest)
+{
+	fastboot_sha256_ctx *sha;
+	const struct fb_extent *e;
+	u32 cursor = 0;
+	u64 done = 0;
+	int ret = 0;
+
+	sha = kmalloc(sizeof(*sha), GFP_KERNEL);
+	if (!sha)
+		return -ENOMEM;
+	fastboot_sha256_init(sha);
+	while (!ret && (e = fb_obj_next_extent(st->work, idx, &cursor))) {
+		u8 *dst = data_ptr(st, e->start);
+		u64 ext_bytes = (u64)e->pages << PAGE_SHIFT, pos = 0;
+
+		while (pos < ext_bytes) {
+			size_t n = min_t(u64, CHUNK, ext_bytes - pos);
+
+			if (n > len - done)
+				n = len - done;
+			if (!n) {	/* the tail of the last page */
+				memset(dst + pos, 0, ext_bytes - pos);
+				break;
+			}
+			if (copy_from_user(dst + pos, data + done, n)) {
+				ret = -EFAULT;
+				break;
+			}
+			fastboot_sha256_update(sha, dst + pos, n);
+			pos += n;
+			done += n;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+	}
+	fastboot_sha256_final(sha, digest);
+	kfree(sha);
+	return ret;
+}
+
+/**
+ * fastboot_store_put() - store len bytes as object name, replacing an
+ * object of that name atomically.  The data goes into extents that are
+ * free in the committed state; one commit then adds the new object and
+ * drops the old one.
+ */
+int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
+		       u32 flags, const void __user *data, u64 len,
+		       const u8 *tag)
+{
+	struct fb_object *o;
+	int old, idx, ret;
+
+	if (fb_name_valid(name, FB_NAME_MAX))
+		return -EINVAL;
+	if (type != FB_OBJ_BOOT && type != FB_OBJ_BLOB)
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	ret = begin(st);
+	if (ret)
+		goto out;
+	old = fb_obj_find(st->work, name);
+	ret = -EEXIST;
+	if (old >= 0 && (flags & FASTBOOT_PUT_NOREPLACE))
+		goto out;
+	ret = fb_obj_alloc(st->work, name, type, len, 1, &idx);
+	if (ret)
+		goto out;
+	o = &st->work->obj[idx];
+	ret = fill_object(st, idx, data, len, o->sha256);
+	if (ret)
+		goto out;
+	o->flags = FB_OBJ_F_DIGEST;
+	o->ctime_ns = ktime_get_real_ns();
+	memcpy(o->tag, tag, sizeof(o->tag));
+	if (old >= 0)
+		fb_obj_free(st->work, old);
+	commit(st);
+	if (old >= 0)
+		zero_object(st, st->work, old);	/* work now holds the old state */
+out:
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+/**
+ * fastboot_store_read() - copy part of an object to user memory.
+ */
+int fastboot_store_read(struct fastboot_store *st, const char *name,
+			u64 offset, void __user *buf, u64 len, u64 *done)
+{
+	const struct fb_extent *e;
+	const struct fb_object *o;
+	u32 cursor = 0;
+	int idx, ret = 0;
+
+	*done = 0;
+	mutex_lock(&st->lock);
+	if (st->state != FB_STATE_READY) {
+		ret = st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+		goto out;
+	}
+	idx = fb_obj_find(st->cur, name);
+	if (idx < 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	o = &st->cur->obj[idx];
+	if (offset >= o->size)
+		goto out;
+	len = min(len, o->size - offset);
+	while (len && (e = fb_obj_next_extent(st->cur, idx, &cursor))) {
+		u64 first = (u64)e->offset << PAGE_SHIFT;
+		u64 last = first + ((u64)e->pages << PAGE_SHIFT);
+		size_t n;
+
+		if (offset >= last)
+			continue;
+		n = min_t(u64, min_t(u64, len, last - offset), CHUNK);
+		if (copy_to_user((u8 __user *)buf + *done,
+				 data_ptr(st, e->start) + (offset - first), n)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		*done += n;
+		offset += n;
+		len -= n;
+		if (offset < last)
+			cursor--;	/* more of this extent */
+		cond_resched();
+	}
+out:
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+int fastboot_store_rm(struct fastboot_store *st, const char *name)
+{
+	int idx, ret;
+
+	mutex_lock(&st->lock);
+	ret = begin(st);
+	if (ret)
+		goto out;
+	idx = fb_obj_find(st->work, name);
+	ret = -ENOENT;
+	if (idx < 0)
+		goto out;
+	fb_obj_free(st->work, idx);
+	commit(st);
+	zero_object(st, st->work, idx);
+	ret = 0;
+out:
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+/* Orderly reboot or kexec: wait for the operation in flight, then seal. */
+void fastboot_store_seal(struct fastboot_store *st, u32 reason)
+{
+	mutex_lock(&st->lock);
+	if (st->state == FB_STATE_READY && !st->readonly && !st->sealed) {
+		fb_seal_write(&st->region.map, st->cur, reason,
+			      ktime_get_real_ns(), ktime_get_boottime_ns());
+		st->sealed = true;
+		pr_info("store sealed for %s at generation %llu\n",
+			reason_names[reason], st->cur->sb.generation);
+	}
+	mutex_unlock(&st->lock);
+}
+
+/*
+ * Panic: other CPUs are stopped, perhaps inside an operation.  Whatever
+ * it was doing resolves through the commit protocol; cur is only replaced
+ * after a commit completed, and uuid and boot count never change outside
+ * format.  Write the seal record and nothing else.
+ */
+void fastboot_store_seal_panic(struct fastboot_store *st)
+{
+	struct fb_meta *m = READ_ONCE(st->cur);
+
+	if (READ_ONCE(st->state) != FB_STATE_READY || st->readonly || !m ||
+	    st->sealed)
+		return;
+	fb_seal_write(&st->region.map, m, FB_REASON_CRASH,
+		      ktime_get_real_ns(), ktime_get_boottime_ns());
+	st->sealed = true;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note OR MIT */
+/*
+ * fastboot: the ioctl ABI of /dev/fastboot.
+ *
+ * Every argument struct begins with a __u32 size that the caller sets to
+ * sizeof() of the struct as it knows it.  The module accepts any size from
+ * the first published version of the struct (FASTBOOT_*_SIZE_VER0) up to
+ * a page: a shorter one fails with EINVAL, and bytes the module does not
+ * know must be zero or the call fails with E2BIG.  Output is copied back up
+ * to the smaller of the two sizes.  Calls that change the store require
+ * CAP_SYS_ADMIN; reading object data requires it too.
+ */
+#ifndef _UAPI_LINUX_FASTBOOT_H
+#define _UAPI_LINUX_FASTBOOT_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define FASTBOOT_DEVICE		"/dev/fastboot"
+#define FASTBOOT_NAME_MAX	64	/* including the NUL */
+
+enum fastboot_state {
+	FASTBOOT_STATE_UNFORMATTED = 0,
+	FASTBOOT_STATE_READY = 1,
+	FASTBOOT_STATE_DAMAGED = 2,
+};
+
+enum fastboot_reason {
+	FASTBOOT_REASON_NONE = 0,
+	FASTBOOT_REASON_FIRST = 1,
+	FASTBOOT_REASON_UPDATE = 2,
+	FASTBOOT_REASON_CRASH = 3,
+	FASTBOOT_REASON_UNCLEAN = 4,
+};
+
+enum fastboot_obj_type {
+	FASTBOOT_OBJ_BOOT = 1,
+	FASTBOOT_OBJ_GUEST = 2,
+	FASTBOOT_OBJ_BLOB = 3,
+};
+
+/* fastboot_status.flags */
+#define FASTBOOT_STATUS_READONLY	0x1	/* unknown ro_compat features */
+#define FASTBOOT_STATUS_FALLBACK	0x2	/* one metadata copy was bad */
+#define FASTBOOT_STATUS_SEALED		0x4	/* given up for a reboot */
+
+struct fastboot_status {
+	__u32 size;
+	__u32 state;		/* enum fastboot_state */
+	__u64 region_start;
+	__u64 region_size;
+	__u64 capacity_bytes;
+	__u64 used_bytes;
+	__u64 free_bytes;
+	__u64 generation;
+	__u64 boot_count;
+	__u32 boot_reason;	/* enum fastboot_reason */
+	__u32 objects;
+	__u32 flags;		/* FASTBOOT_STATUS_* */
+	__u32 max_objects;
+	__u64 format_time_ns;
+	__u8 uuid[16];
+	char why[128];		/* why damaged, or a note */
+};
+#define FASTBOOT_STATUS_SIZE_VER0	232
+
+/* fastboot_format.flags */
+#define FASTBOOT_FORMAT_FORCE		0x1	/* wipe an existing store */
+
+struct fastboot_format {
+	__u32 size;
+	__u32 flags;
+};
+#define FASTBOOT_FORMAT_SIZE_VER0	8
+
+/* fastboot_put.flags */
+#define FASTBOOT_PUT_NOREPLACE		0x1	/* fail with EEXIST if present */
+
+/*
+ * Store len bytes from data as object name.  An existing object of that
+ * name is replaced atomically: the old one stays until the new one is
+ * committed, complete and with its SHA-256 computed.
+ */
+struct fastboot_put {
+	__u32 size;
+	__u32 type;		/* enum fastboot_obj_type */
+	__u32 flags;
+	__u32 reserved;
+	char name[FASTBOOT_NAME_MAX];
+	__u64 data;		/* user pointer */
+	__u64 len;
+	__u8 tag[48];		/* opaque, kept with the object */
+};
+#define FASTBOOT_PUT_SIZE_VER0		144
+
+/* Copy up to len bytes of object name from offset into buf. */
+struct fastboot_read {
+	__u32 size;
+	__u32 flags;
+	char name[FASTBOOT_NAME_MAX];
+	__u64 offset;
+	__u64 buf;		/* user pointer */
+	__u64 len;
+	__u64 bytes;		/* out: bytes copied */
+};
+#define FASTBOOT_READ_SIZE_VER0		104
+
+/* fastboot_info.flags */
+#define FASTBOOT_INFO_BY_NAME		0x1	/* look up name, not index */
+
+/*
+ * Describe one object: the one called name with FASTBOOT_INFO_BY_NAME,
+ * otherwise the first in-use table entry at or after index (index is
+ * updated; ENOENT past the last one).
+ */
+struct fastboot_info {
+	__u32 size;
+	__u32 flags;
+	__u32 index;
+	__u32 type;
+	char name[FASTBOOT_NAME_MAX];
+	__u64 id;
+	__u64 bytes;
+	__u64 ctime_ns;
+	__u8 sha256[32];
+	__u32 obj_flags;	/* FASTBOOT_OBJ_F_* */
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u8 tag[48];
+};
+#define FASTBOOT_INFO_SIZE_VER0		200
+
+#define FASTBOOT_OBJ_F_DIGEST		0x1	/* sha256 is valid */
+
+struct fastboot_rm {
+	__u32 size;
+	__u32 flags;
+	char name[FASTBOOT_NAME_MAX];
+};
+#define FASTBOOT_RM_SIZE_VER0		72
+
+#define FASTBOOT_IOC_MAGIC	0xfb
+#define FASTBOOT_IOC_STATUS	_IOWR(FASTBOOT_IOC_MAGIC, 0, struct fastboot_status)
+#define FASTBOOT_IOC_FORMAT	_IOW(FASTBOOT_IOC_MAGIC, 1, struct fastboot_format)
+#define FASTBOOT_IOC_PUT	_IOW(FASTBOOT_IOC_MAGIC, 2, struct fastboot_put)
+#define FASTBOOT_IOC_READ	_IOWR(FASTBOOT_IOC_MAGIC, 3, struct fastboot_read)
+#define FASTBOOT_IOC_INFO	_IOWR(FASTBOOT_IOC_MAGIC, 4, struct fastboot_info)
+#define FASTBOOT_IOC_RM		_IOW(FASTBOOT_IOC_MAGIC, 5, struct fastboot_rm)
+
+#endif /* _UAPI_LINUX_FASTBOOT_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* fastboot tool: what its files share. */
+#ifndef FASTBOOT_TOOL_H
+#define FASTBOOT_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "format.h"
+#include "uapi/fastboot.h"
+
+/* Exit codes, documented in fastboot(8). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+extern bool opt_json;
+extern const char *opt_device;
+
+/* util.c */
+int fb_error(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int fb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fb_open_device(int flags);
+int fb_ioctl_error(const char *what, int err);
+int fb_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
+int fb_set_name(char dst[FASTBOOT_NAME_MAX], const char *name);
+int fb_parse_size(const char *s, uint64_t *out);
+const char *fb_state_name(uint32_t state);
+const char *fb_reason_name(uint32_t reason);
+const char *fb_type_name(uint32_t type);
+int fb_type_parse(const char *s);
+void fb_human_size(uint64_t bytes, char *buf, size_t len);
+
+/* store.c */
+int cmd_status(int argc, char **argv);
+int cmd_format(int argc, char **argv);
+int cmd_put(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+
+#endif

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fastboot: admin tool for the fastboot persistent store.
+ *
+ *   fastboot [--json] [--device PATH] COMMAND [ARGS]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "fastboot.h"
+
+#ifndef FASTBOOT_VERSION
+#define FASTBOOT_VERSION "0.1"
+#endif
+
+bool opt_json;
+const char *opt_device = FASTBOOT_DEVICE;
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "status", cmd_status, "[--json]", "show the state of the store" },
+	{ "format", cmd_format, "[--force]", "write an empty store (--force wipes an existing one)" },
+	{ "put", cmd_put, "[--type boot|blob] [--no-clobber] NAME FILE", "store FILE (- for stdin) as object NAME" },
+	{ "get", cmd_get, "NAME [FILE]", "copy object NAME to FILE (default stdout), checking its SHA-256" },
+	{ "ls", cmd_ls, "[--json]", "list the objects" },
+	{ "rm", cmd_rm, "NAME", "remove object NAME" },
+	{ "help", cmd_help, "", "show this help" },
+	{ NULL }
+};
+
+static void usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f, "Usage: fastboot [--json] [--device PATH] COMMAND [ARGS]\n\n"
+		   "Commands:\n");
+	for (c = cmds; c->name; c++)
+		fprintf(f, "  %-7s %-44s %s\n", c->name, c->args, c->help);
+	fprintf(f, "\nOptions:\n"
+		   "  -j, --json          machine-readable output on read commands\n"
+		   "  -d, --device PATH   control device (default %s)\n"
+		   "  -h, --help          show this help\n"
+		   "  -V, --version       show the version\n"
+		   "\nExit status: 0 success, 1 failure, 2 usage error.\n"
+		   "See fastboot(8).\n", FASTBOOT_DEVICE);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	const struct cmd *c;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "+jd:hV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'j':
+			opt_json = true;
+			break;
+		case 'd':
+			opt_device = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("fastboot %s\n", FASTBOOT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (c = cmds; c->name; c++)
+		if (!strcmp(c->name, argv[optind]))
+			return c->fn(argc - optind, argv + optind);
+	return fb_usage_error("unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* fastboot tool: status, format, put, get, ls and rm. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "fastboot.h"
+#include "json.h"
+#include "sha256.h"
+
+#define IO_CHUNK (4u << 20)
+
+static const struct option json_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* Parse options of a command that takes only --json. */
+static int only_json(int argc, char **argv, const char *usage)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", json_opts, NULL)) != -1) {
+		if (c == 'j')
+			opt_json = true;
+		else
+			return fb_usage_error("%s", usage);
+	}
+	return 0;
+}
+
+static int get_status(int fd, struct fastboot_status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	return fb_ioctl(fd, FASTBOOT_IOC_STATUS, s, "status");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct fastboot_status s;
+	char cap[32], used[32], freeb[32];
+	int fd, ret;
+
+	ret = only_json(argc, argv, "fastboot status [--json]");
+	if (ret)
+		return ret;
+	if (optind != argc)
+		return fb_usage_error("fastboot status [--json]");
+	fd = fb_open_device(O_RDONLY);
+	if (fd < 0)
+		return EXIT_FAIL;
+	ret = get_status(fd, &s);
+	close(fd);
+	if (ret)
+		return ret;
+	if (opt_json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		json_str(&j, "state", fb_state_name(s.state));
+		json_open(&j, "region", '{');
+		json_u64(&j, "start", s.region_start);
+		json_u64(&j, "size", s.region_size);
+		json_close(&j, '}');
+		json_u64(&j, "capacity_bytes", s.capacity_bytes);
+		json_u64(&j, "used_bytes", s.used_bytes);
+		json_u64(&j, "free_bytes", s.free_bytes);
+		json_u64(&j, "objects", s.objects);
+		json_u64(&j, "generation", s.generation);
+		json_open(&j, "boot", '{');
+		json_u64(&j, "count", s.boot_count);
+		json_str(&j, "reason", fb_reason_name(s.boot_reason));
+		json_close(&j, '}');
+		json_bool(&j, "readonly", s.flags & FASTBOOT_STATUS_READONLY);
+		json_bool(&j, "sealed", s.flags & FASTBOOT_STATUS_SEALED);
+		json_bool(&j, "fallback", s.flags & FASTBOOT_STATUS_FALLBACK);
+		if (s.why[0])
+			json_str(&j, "why", s.why);
+		json_close(&j, '}');
+		json_end(&j);
+		return EXIT_OK;
+	}
+	printf("state:      %s\n", fb_state_name(s.state));
+	printf("region:     %#llx-%#llx (%llu MiB)\n",
+	       (unsigned long long)s.region_start,
+	       (unsigned long long)(s.region_start + s.region_size - 1),
+	       (unsigned long long)s.region_size >> 20);
+	if (s.state == FASTBOOT_STATE_READY) {
+		fb_human_size(s.capacity_bytes, cap, sizeof(cap));
+		fb_human_size(s.used_bytes, used, sizeof(used));
+		fb_human_size(s.free_bytes, freeb, sizeof(freeb));
+		printf("capacity:   %s (used %s, free %s)\n", cap, used, freeb);
+		printf("objects:    %u\n", s.objects);
+		printf("generation: %llu\n", (unsigned long long)s.generation);
+		printf("boot:       %llu (%s)\n", (unsigned long long)s.boot_count,
+		       fb_reason_name(s.boot_reason));
+		if (s.flags & FASTBOOT_STATUS_READONLY)
+			printf("note:       read-only (unknown ro_compat features)\n");
+		if (s.flags & FASTBOOT_STATUS_SEALED)
+			printf("note:       sealed for a reboot\n");
+	}
+	if (s.why[0])
+		printf("%s %s\n", s.state == FASTBOOT_STATE_DAMAGED ?
+		       "why:       " : "note:      ", s.why);
+	return EXIT_OK;
+}
+
+int cmd_format(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct fastboot_format f = { .size = sizeof(f) };
+	struct fastboot_status s;
+	int c, fd, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		if (c == 'f')
+			f.flags |= FASTBOOT_FORMAT_FORCE;
+		else
+			return fb_usage_error("fastboot format [--force]");
+	}
+	if (optind != argc)
+		return fb_usage_error("fastboot format [--force]");
+	fd = fb_open_device(O_RDWR);
+	if (fd < 0)
+		return EXIT_FAIL;
+	ret = get_status(fd, &s);
+	if (!ret && s.state != FASTBOOT_STATE_UNFORMATTED &&
+	    !(f.flags & FASTBOOT_FORMAT_FORCE)) {
+		close(fd);
+		return fb_error("format",
+				"the region holds a %s store with %u objects; 'fastboot format --force' wipes it",
+				fb_state_name(s.state), s.objects);
+	}
+	if (!ret)
+		ret = fb_ioctl(fd, FASTBOOT_IOC_FORMAT, &f, "format");
+	close(fd);
+	return ret;
+}
+
+/* Read a whole file (or stdin for "-") into memory. */
+static int load_file(const char *path, void **data, uint64_t *len,
+		     bool *mapped)
+{
+	struct stat st;
+	size_t cap = 1 << 20, n = 0;
+	char *buf;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+
+	*mapped = false;
+	if (fd < 0)
+		return fb_error(path, "%s", strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		*len = (uint64_t)st.st_size;
+		*data = NULL;
+		if (st.st_size > 0) {
+			*data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE,
+				     fd, 0);
+			if (*data == MAP_FAILED) {
+				close(fd);
+				return fb_error(path, "%s", strerror(errno));
+			}
+			*mapped = true;
+		}
+		close(fd);
+		return 0;
+	}
+	buf = malloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (!buf)
+			return fb_error(path, "out of memory");
+		r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return fb_error(path, "%s", strerror(errno));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	if (fd)
+		close(fd);
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int cmd_put(int argc, char **argv)
+{
+	static const char usage[] =
+		"fastboot put [--type boot|blob] [--no-clobber] NAME FILE";
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "no-clobber", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct fastboot_put p = { .size = sizeof(p), .type = FASTBOOT_OBJ_BLOB };
+	uint64_t len = 0;
+	void *data = NULL;
+	bool mapped;
+	int c, fd, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:nh", opts, NULL)) != -1) {
+		if (c == 't') {
+			int t = fb_type_parse(optarg);
+
+			if (t < 0)
+				return fb_usage_error("--type takes boot or blob");
+			p.type = (uint32_t)t;
+		} else if (c == 'n') {
+			p.flags |= FASTBOOT_PUT_NOREPLACE;
+		} else {
+			return fb_usage_error("%s", usage);
+		}
+	}
+	if (argc - optind != 2)
+		return fb_usage_error("%s", usage);
+	if (fb_set_name(p.name, argv[optind]))
+		return EXIT_FAIL;
+	fd = fb_open_device(O_RDWR);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (load_file(argv[optind + 1], &data, &len, &mapped)) {
+		close(fd);
+		return EXIT_FAIL;
+	}
+	if (len >= (64u << 20))
+		fprintf(stderr, "fastboot: storing %s (%" PRIu64 " MiB)...\n",
+			argv[optind], len >> 20);
+	p.data = (uintptr_t)data;
+	p.len = len;
+	ret = EXIT_OK;
+	if (ioctl(fd, FASTBOOT_IOC_PUT, &p))
+		ret = errno == EEXIST ?
+			fb_error(argv[optind], "already exists (--no-clobber)") :
+			fb_ioctl_error(argv[optind], errno);
+	if (mapped)
+		munmap(data, len);
+	else
+		free(data);
+	close(fd);
+	return ret;
+}
+
+static int get_info(int fd, const char *name, struct fastboot_info *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->size = sizeof(*in);
+	in->flags = FASTBOOT_INFO_BY_NAME;
+	if (fb_set_name(in->name, name))
+		return EXIT_FAIL;
+	if (ioctl(fd, FASTBOOT_IOC_INFO, in) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return fb_error(name, "no such object");
+	return fb_ioctl_error(name, errno);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Copy an object out, checking its SHA-256 on the way.  A file is
+ * written under a temporary name and renamed only once the digest
+ * matched, so a corrupted object never replaces a good file.
+ */
+int cmd_get(int argc, char **argv)
+{
+	static const char usage[] = "fastboot get NAME [FILE]";
+	struct fastboot_info in;
+	struct fastboot_read r;
+	const char *name, *path;
+	char tmp[4096] = "", hex[65];
+	uint8_t digest[32];
+	struct sha256 sha;
+	uint64_t off = 0;
+	char *buf = NULL;
+	int c, fd, out = 1, ret = EXIT_FAIL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
+		return fb_usage_error("%s", usage);
+	if (argc - optind < 1 || argc - optind > 2)
+		return fb_usage_error("%s", usage);
+	name = argv[optind];
+	path = argc - optind == 2 ? argv[optind + 1] : "-";
+	fd = fb_open_device(O_RDWR);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (get_info(fd, name, &in))
+		goto out;
+	if (strcmp(path, "-")) {
+		snprintf(tmp, sizeof(tmp), "%s.fastboot-XXXXXX", path);
+		out = mkstemp(tmp);
+		if (out < 0) {
+			fb_error(path, "%s", strerror(errno));
+			tmp[0] = 0;
+			goto out;
+		}
+	}
+	buf = malloc(IO_CHUNK);
+	if (!buf) {
+		fb_error(name, "out of memory");
+		goto out;
+	}
+	sha256_init(&sha);
+	while (off < in.bytes) {
+		memset(&r, 0, sizeof(r));
+		r.size = sizeof(r);
+		memcpy(r.name, in.name, sizeof(r.name));
+		r.offset = off;
+		r.buf = (uintptr_t)buf;
+		r.len = IO_CHUNK;
+		if (fb_ioctl(fd, FASTBOOT_IOC_READ, &r, name))
+			goto out;
+		if (r.bytes == 0) {
+			fb_error(name, "object shrank while reading");
+			goto out;
+		}
+		sha256_update(&sha, buf, r.bytes);
+		if (write_all(out, buf, r.bytes)) {
+			fb_error(path, "%s", strerror(errno));
+			goto out;
+		}
+		off += r.bytes;
+	}
+	sha256_final(&sha, digest);
+	if ((in.obj_flags & FASTBOOT_OBJ_F_DIGEST) &&
+	    memcmp(digest, in.sha256, sizeof(digest))) {
+		sha256_hex(in.sha256, hex);
+		fb_error(name, "stored data does not match its SHA-256 %s: the store is corrupted",
+			 hex);
+		goto out;
+	}
+	if (out != 1 && (fsync(out) || rename(tmp, path))) {
+		fb_error(path, "%s", strerror(errno));
+		goto out;
+	}
+	tmp[0] = 0;
+	ret = EXIT_OK;
+out:
+	free(buf);
+	if (out > 1)
+		close(out);
+	if (tmp[0])
+		unlink(tmp);
+	close(fd);
+	return ret;
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	struct fastboot_info in;
+	struct json j;
+	char hex[65], size[32];
+	uint32_t index = 0;
+	int fd, ret;
+
+	ret = only_json(argc, argv, "fastboot ls [--json]");
+	if (ret)
+		return ret;
+	if (optind != argc)
+		return fb_usage_error("fastboot ls [--json]");
+	fd = fb_open_device(O_RDONLY);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (opt_json) {
+		json_init(&j, stdout);
+		json_open(&j, NULL, '[');
+	} else {
+		printf("%-32s %-6s %10s  %s\n", "NAME", "TYPE", "SIZE", "SHA256");
+	}
+	for (;; index = in.index + 1) {
+		memset(&in, 0, sizeof(in));
+		in.size = sizeof(in);
+		in.index = index;
+		if (ioctl(fd, FASTBOOT_IOC_INFO, &in)) {
+			if (errno == ENOENT)
+				break;
+			ret = fb_ioctl_error("ls", errno);
+			close(fd);
+			return ret;
+		}
+		if (in.obj_flags & FASTBOOT_OBJ_F_DIGEST)
+			sha256_hex(in.sha256, hex);
+		else
+			hex[0] = 0;
+		if (opt_json) {
+			json_open(&j, NULL, '{');
+			json_str(&j, "name", in.name);
+			json_str(&j, "type", fb_type_name(in.type));
+			json_u64(&j, "size", in.bytes);
+			json_str(&j, "sha256", hex);
+			json_close(&j, '}');
+		} else {
+			fb_human_size(in.bytes, size, sizeof(size));
+			printf("%-32s %-6s %10s  %s\n", in.name,
+			       fb_type_name(in.type), size, hex[0] ? hex : "-");
+		}
+	}
+	close(fd);
+	if (opt_json) {
+		json_close(&j, ']');
+		json_end(&j);
+	}
+	return EXIT_OK;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	struct fastboot_rm r = { .size = sizeof(r) };
+	int fd, ret, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
+		return fb_usage_error("fastboot rm NAME");
+	if (argc - optind != 1)
+		return fb_usage_error("fastboot rm NAME");
+	if (fb_set_name(r.name, argv[optind]))
+		return EXIT_FAIL;
+	fd = fb_open_device(O_RDWR);
+	if (fd < 0)
+		return EXIT_FAIL;
+	ret = EXIT_OK;
+	if (ioctl(fd, FASTBOOT_IOC_RM, &r))
+		ret = errno == ENOENT ? fb_error(argv[optind], "no such object")
+				      : fb_ioctl_error(argv[optind], errno);
+	close(fd);
+	return ret;
+}

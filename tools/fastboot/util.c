@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* fastboot tool: errors, the device, names and sizes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "fastboot.h"
+
+/* Print "fastboot: WHAT: WHY" to stderr and return EXIT_FAIL. */
+int fb_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fastboot: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+int fb_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fastboot: usage: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'fastboot help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+int fb_open_device(int flags)
+{
+	int fd = open(opt_device, flags | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			fb_error(opt_device,
+				 "%s (is the module loaded? modprobe fastboot region=SIZE@ADDR)",
+				 strerror(errno));
+		else
+			fb_error(opt_device, "%s", strerror(errno));
+	}
+	return fd;
+}
+
+/* Why an ioctl failed, in the operator's terms. */
+static const char *ioctl_why(int err)
+{
+	switch (err) {
+	case EUCLEAN:
+		return "the store is damaged; see 'fastboot status' (only 'format --force' can wipe it)";
+	case ENODEV:
+		return "no store in the region; run 'fastboot format'";
+	case EROFS:
+		return "the store has read-only features this module does not know";
+	case ESHUTDOWN:
+		return "the store is sealed for a reboot";
+	case ENOSPC:
+		return "not enough free space in the store";
+	case EPERM:
+		return "permission denied (needs CAP_SYS_ADMIN)";
+	default:
+		return strerror(err);
+	}
+}
+
+int fb_ioctl_error(const char *what, int err)
+{
+	return fb_error(what, "%s", ioctl_why(err));
+}
+
+int fb_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
+{
+	if (ioctl(fd, cmd, arg) == 0)
+		return 0;
+	return fb_ioctl_error(what, errno);
+}
+
+int fb_set_name(char dst[FASTBOOT_NAME_MAX], const char *name)
+{
+	size_t n = strlen(name);
+
+	memset(dst, 0, FASTBOOT_NAME_MAX);
+	if (n >= FASTBOOT_NAME_MAX)
+		return fb_error(name, "name longer than %d bytes",
+				FASTBOOT_NAME_MAX - 1);
+	memcpy(dst, name, n);
+	if (fb_name_valid(dst, FASTBOOT_NAME_MAX))
+		return fb_error(name, "invalid name (printable ASCII, no '/', not '.' or '..')");
+	return 0;
+}
+
+/* A size with an optional K, M, G or T suffix (powers of 1024). */
+int fb_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+const char *fb_state_name(uint32_t state)
+{
+	static const char *const n[] = { "unformatted", "ready", "damaged" };
+
+	return state < 3 ? n[state] : "unknown";
+}
+
+const char *fb_reason_name(uint32_t reason)
+{
+	static const char *const n[] = { "none", "first", "update", "crash",
+					 "unclean" };
+
+	return reason < 5 ? n[reason] : "unknown";
+}
+
+const char *fb_type_name(uint32_t type)
+{
+	static const char *const n[] = { "none", "boot", "guest", "blob" };
+
+	return type < 4 ? n[type] : "unknown";
+}
+
+int fb_type_parse(const char *s)
+{
+	if (!strcmp(s, "boot"))
+		return FASTBOOT_OBJ_BOOT;
+	if (!strcmp(s, "blob"))
+		return FASTBOOT_OBJ_BLOB;
+	return -1;
+}
+
+void fb_human_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGT";
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%.1f %ciB", v, units[u]);
+}
