@@ -407,13 +407,16 @@ int fb_obj_alloc(struct fb_meta *m, const char *name, uint32_t type,
 	for (i = 0; i < m->sb.nr_extents && got < want; i++) {
 		struct fb_extent *e = &m->ext[i];
 		uint32_t s, end, n;
+		uint64_t s64;	/* the aligned start may pass 2^32 pages */
 
 		if (e->owner != FB_EXT_FREE)
 			continue;
 		end = e->start + e->pages;
-		s = (e->start + align_pages - 1) & ~(align_pages - 1);
-		if (s >= end)
+		s64 = ((uint64_t)e->start + align_pages - 1) &
+		      ~(uint64_t)(align_pages - 1);
+		if (s64 >= end)
 			continue;
+		s = (uint32_t)s64;
 		n = end - s;
 		if (n > want - got)
 			n = (uint32_t)(want - got);
@@ -541,7 +544,9 @@ void fb_boot_record(struct fb_meta *m, uint32_t reason, uint64_t time_ns,
  * fb_commit() - make the working copy the current state.
  * Bumps the generation, writes the copy into the slot that does not hold
  * the current state (*cur_slot, -1 when there is none), line by line, the
- * line with the CRC last, and updates *cur_slot.
+ * line with the CRC last, and updates *cur_slot.  In that line the magic
+ * goes last, so that a first format cut short leaves no magic behind and
+ * the region still reads as unformatted rather than damaged.
  */
 void fb_commit(struct fb_region *r, int *cur_slot, struct fb_meta *m)
 {
@@ -557,7 +562,8 @@ void fb_commit(struct fb_region *r, int *cur_slot, struct fb_meta *m)
 	for (off = FB_LINE; off < FB_META_BYTES; off += FB_LINE)
 		if (memcmp(dst + off, src + off, FB_LINE))
 			r->write(r, base + off, src + off, FB_LINE);
-	r->write(r, base, src, FB_LINE);
+	r->write(r, base + 8, src + 8, FB_LINE - 8);
+	r->write(r, base, src, 8);	/* the magic */
 	*cur_slot = slot;
 }
 

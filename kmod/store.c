@@ -126,8 +126,8 @@ int fastboot_store_attach(struct fastboot_store *st)
 	memcpy(st->cur, st->region.map.base + FB_META_OFFSET(st->slot),
 	       sizeof(*st->cur));
 	if (st->fallback)
-		pr_warn("metadata copy %d is bad (%s); using copy %d\n",
-			!st->slot, st->why, st->slot);
+		pr_warn("metadata copy %d is bad (%s); using copy %d, generation %llu\n",
+			!st->slot, st->why, st->slot, st->cur->sb.generation);
 
 	reason = fb_seal_valid(seal_ptr(st), st->cur);
 	if (reason == FB_SEAL_DETACH && same_boot(seal_ptr(st))) {

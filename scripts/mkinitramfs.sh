@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the gzip'd newc initramfs used by the VM test bed.
+#
+# Usage: scripts/mkinitramfs.sh OUT.cpio.gz     (run from the repo root)
+#
+# Env overrides:
+#   KVER      kernel release            (default 6.1.0-56-amd64)
+#   KERNEL    kernel image to embed     (default /boot/vmlinuz-$KVER)
+#   FB_KO     fastboot module           (default kmod/fastboot.ko)
+#   FB_POKE   test helper module        (default selftests/kmod/fastboot_poke.ko)
+#   FB_TOOL   admin tool (static)       (default tools/fastboot/fastboot)
+#   BUSYBOX   static busybox            (default /bin/busybox)
+#   KEXEC     kexec binary              (default /usr/sbin/kexec)
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 OUT.cpio.gz" >&2
+	exit 2
+fi
+OUT=$1
+
+KVER=${KVER:-6.1.0-56-amd64}
+KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+FB_KO=${FB_KO:-kmod/fastboot.ko}
+FB_POKE=${FB_POKE:-selftests/kmod/fastboot_poke.ko}
+FB_TOOL=${FB_TOOL:-tools/fastboot/fastboot}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+KEXEC=${KEXEC:-/usr/sbin/kexec}
+KMOD=${KMOD:-/usr/bin/kmod}
+DEPMOD=${DEPMOD:-/sbin/depmod}
+VMDIR=selftests/vm
+
+warn() { echo "mkinitramfs: warning: $*" >&2; }
+die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+
+[ -f "$VMDIR/init" ] || die "$VMDIR/init not found (run from the repo root)"
+[ -x "$BUSYBOX" ] || die "busybox not found at $BUSYBOX (apt install busybox-static)"
+[ -x "$KEXEC" ] || die "kexec not found at $KEXEC (apt install kexec-tools)"
+[ -x "$KMOD" ] || die "kmod not found at $KMOD (apt install kmod)"
+[ -r "$KERNEL" ] || die "kernel image $KERNEL not readable"
+
+ST=$(mktemp -d "${TMPDIR:-/tmp}/fb-initramfs.XXXXXX")
+trap 'rm -rf "$ST"' EXIT INT TERM
+
+mkdir -p "$ST/bin" "$ST/sbin" "$ST/usr/bin" "$ST/usr/sbin" "$ST/lib" \
+	"$ST/lib64" "$ST/etc" "$ST/proc" "$ST/sys" "$ST/dev" "$ST/tmp" \
+	"$ST/run" "$ST/root" "$ST/boot" "$ST/selftests" \
+	"$ST/lib/modules/$KVER/extra"
+
+# busybox + applet links
+cp "$BUSYBOX" "$ST/bin/busybox"
+for a in $("$BUSYBOX" --list-full); do
+	case "$a" in
+	bin/busybox) continue ;;
+	esac
+	mkdir -p "$ST/$(dirname "$a")"
+	ln -sf /bin/busybox "$ST/$a"
+done
+
+# copy_libs BINARY: its libraries and loader, at the same paths
+copy_libs() {
+	for lib in $(ldd "$1" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+		mkdir -p "$ST/$(dirname "$lib")"
+		cp -L "$lib" "$ST/$lib"
+	done
+}
+
+# kexec (dynamic)
+rm -f "$ST/usr/sbin/kexec" "$ST/sbin/kexec"
+cp "$KEXEC" "$ST/usr/sbin/kexec"
+copy_libs "$KEXEC"
+
+# kmod's insmod/rmmod/modprobe/lsmod/modinfo, as on a real host: busybox
+# insmod retries a refused finit_module with init_module, which runs a
+# module's init twice.
+cp "$KMOD" "$ST/usr/bin/kmod"
+copy_libs "$KMOD"
+for a in insmod rmmod modprobe lsmod modinfo depmod; do
+	rm -f "$ST/sbin/$a" "$ST/bin/$a" "$ST/usr/sbin/$a" "$ST/usr/bin/$a"
+	ln -s /usr/bin/kmod "$ST/sbin/$a"
+done
+
+# modules
+if [ -f "$FB_KO" ]; then
+	cp "$FB_KO" "$ST/lib/modules/$KVER/extra/fastboot.ko"
+else
+	warn "$FB_KO not found, initramfs has no fastboot module"
+fi
+if [ -f "$FB_POKE" ]; then
+	cp "$FB_POKE" "$ST/lib/modules/$KVER/extra/fastboot_poke.ko"
+fi
+"$DEPMOD" -b "$ST" "$KVER" || die "depmod failed"
+
+# admin tool
+if [ -f "$FB_TOOL" ]; then
+	rm -f "$ST/usr/sbin/fastboot"
+	cp "$FB_TOOL" "$ST/usr/sbin/fastboot"
+	chmod 755 "$ST/usr/sbin/fastboot"
+else
+	warn "$FB_TOOL not found, initramfs has no fastboot tool"
+fi
+
+# kernel for later kexec stages
+cp "$KERNEL" "$ST/boot/vmlinuz"
+echo "$KVER" >"$ST/boot/kver"
+
+# init + test scripts
+cp "$VMDIR/init" "$ST/init"
+chmod 755 "$ST/init"
+for f in "$VMDIR"/*; do
+	case "$f" in
+	"$VMDIR/init") ;;
+	*) cp -R "$f" "$ST/selftests/" ;;
+	esac
+done
+
+echo "root:x:0:0:root:/root:/bin/sh" >"$ST/etc/passwd"
+echo "root:x:0:" >"$ST/etc/group"
+# An initial console node when we can create one (the init script also
+# re-opens /dev/console after mounting devtmpfs, so this is optional).
+mknod -m 600 "$ST/dev/console" c 5 1 2>/dev/null || true
+
+mkdir -p "$(dirname "$OUT")"
+(cd "$ST" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -1 >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "mkinitramfs: wrote $OUT ($(du -h "$OUT" | cut -f1))"

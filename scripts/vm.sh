@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test-bed VM (QEMU/TCG) with a given initramfs.
+#
+# Usage: scripts/vm.sh --initrd FILE --append "EXTRA CMDLINE" --log FILE \
+#                      --timeout SECONDS [--kernel FILE] [--tee] [-- QEMU ARGS]
+#
+# Serial console (ttyS0) goes to the log file; with --tee (or
+# FB_VM_SERIAL_TEE=1) also to stdout.  Exit status: 124 if the VM had to be
+# killed on timeout, otherwise qemu's exit status.
+#
+# Env: KVER (default 6.1.0-56-amd64), QEMU (default qemu-system-x86_64),
+#      FB_VM_MEM (default 2G), FB_VM_SMP (default 2), FB_VM_CPU (default max).
+set -eu
+
+KVER=${KVER:-6.1.0-56-amd64}
+KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+QEMU=${QEMU:-qemu-system-x86_64}
+MEM=${FB_VM_MEM:-2G}
+SMP=${FB_VM_SMP:-2}
+CPU=${FB_VM_CPU:-max}
+INITRD=""
+EXTRA=""
+LOG=""
+TIMEOUT=180
+TEE=${FB_VM_SERIAL_TEE:-0}
+
+usage() {
+	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--initrd) INITRD=$2; shift 2 ;;
+	--append) EXTRA=$2; shift 2 ;;
+	--log) LOG=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--kernel) KERNEL=$2; shift 2 ;;
+	--tee) TEE=1; shift ;;
+	--) shift; break ;;
+	-h|--help) usage ;;
+	*) echo "vm.sh: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+
+[ -n "$INITRD" ] || { echo "vm.sh: --initrd is required" >&2; usage; }
+[ -n "$LOG" ] || { echo "vm.sh: --log is required" >&2; usage; }
+[ -r "$INITRD" ] || { echo "vm.sh: cannot read $INITRD" >&2; exit 2; }
+[ -r "$KERNEL" ] || { echo "vm.sh: cannot read $KERNEL" >&2; exit 2; }
+
+# memmap=256M$0x40000000: a literal '$' must reach the kernel.
+CMDLINE="console=ttyS0 panic=-1 memmap=256M\$0x40000000 crashkernel=384M loglevel=4 fastboot.region=256M@0x40000000 $EXTRA"
+
+mkdir -p "$(dirname "$LOG")"
+
+cmd=(timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP"
+	-nographic -no-reboot -monitor none -serial stdio
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" "$@")
+
+set +e
+if [ "$TEE" = 1 ]; then
+	"${cmd[@]}" </dev/null 2>&1 | tee "$LOG"
+	rc=${PIPESTATUS[0]}
+else
+	"${cmd[@]}" </dev/null >"$LOG" 2>&1
+	rc=$?
+fi
+set -e
+exit "$rc"

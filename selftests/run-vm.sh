@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side harness for the fastboot VM test bed.
+#
+# Usage: selftests/run-vm.sh [--initrd FILE] [--timeout SECS] [SCENARIO...]
+#
+# Builds build/vm/initrd.cpio.gz with scripts/mkinitramfs.sh (unless
+# --initrd is given), then boots one VM per scenario (default: every
+# selftests/vm/scenarios/*.sh) with "fbtest=NAME fbstage=1".  Serial logs go
+# to build/vm/NAME.log.  Prints KTAP lines as they arrive and finally one
+# line "N passed, N failed"; exits 1 if anything failed.
+#
+# Env: FB_VM_TIMEOUT    per-scenario timeout in seconds (default 180)
+#      FB_VM_SERIAL_TEE=1  show the raw serial console
+#      FB_VM_APPEND     extra kernel command line for every scenario
+#      FB_VM_BUILD      build directory (default build/vm)
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 2
+
+TIMEOUT=${FB_VM_TIMEOUT:-180}
+BUILD=${FB_VM_BUILD:-build/vm}
+TEE=${FB_VM_SERIAL_TEE:-0}
+INITRD=""
+SCENARIOS=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--initrd) INITRD=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	-h|--help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run-vm.sh: unknown option '$1'" >&2; exit 2 ;;
+	*) SCENARIOS+=("$(basename "$1" .sh)"); shift ;;
+	esac
+done
+
+if [ ${#SCENARIOS[@]} -eq 0 ]; then
+	for f in selftests/vm/scenarios/*.sh; do
+		[ -f "$f" ] && SCENARIOS+=("$(basename "$f" .sh)")
+	done
+fi
+if [ ${#SCENARIOS[@]} -eq 0 ]; then
+	echo "run-vm.sh: no scenarios found" >&2
+	exit 2
+fi
+for s in "${SCENARIOS[@]}"; do
+	if [ ! -f "selftests/vm/scenarios/$s.sh" ]; then
+		echo "run-vm.sh: no such scenario: selftests/vm/scenarios/$s.sh" >&2
+		exit 2
+	fi
+done
+
+mkdir -p "$BUILD"
+if [ -z "$INITRD" ]; then
+	INITRD=$BUILD/initrd.cpio.gz
+	scripts/mkinitramfs.sh "$INITRD" || { echo "run-vm.sh: mkinitramfs failed" >&2; exit 2; }
+fi
+
+total_pass=0
+total_fail=0
+bad_re='BUG:|WARNING:|Oops|general protection'
+
+for s in "${SCENARIOS[@]}"; do
+	log=$BUILD/$s.log
+	echo "# === $s ==="
+	t0=$(date +%s)
+	# vm.sh tees the serial console to us; show KTAP lines (or everything).
+	scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$TIMEOUT" \
+		--append "fbtest=$s fbstage=1 ${FB_VM_APPEND:-}" |
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		if [ "$TEE" = 1 ]; then
+			printf '%s\n' "$line"
+		else
+			case "$line" in
+			"ok "*|"not ok "*|"#"*|"Bail out!"*|"KTAP version"*|[0-9]*..[0-9]*)
+				printf '%s: %s\n' "$s" "$line" ;;
+			esac
+		fi
+	done
+	rc=${PIPESTATUS[0]}
+	t1=$(date +%s)
+
+	# strip CRs and the firmware's terminal escape sequences
+	clean=$(tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g')
+	pass=$(grep -c '^ok ' <<<"$clean")
+	fail=$(grep -c '^not ok ' <<<"$clean")
+	extra=0
+	why=()
+	if [ "$rc" = 124 ]; then
+		why+=("VM timed out after ${TIMEOUT}s")
+	fi
+	if ! grep -qx "# fbtest-done $s" <<<"$clean"; then
+		extra=1
+		why+=("no '# fbtest-done $s' line (VM hung, timed out or crashed; qemu exit $rc)")
+	fi
+	if grep -q '^Bail out!' <<<"$clean"; then
+		extra=1
+		why+=("Bail out!")
+	fi
+	# Kernel problems: ignore our own ok/not ok lines.
+	if grep -Ev '^(ok|not ok) ' <<<"$clean" | grep -Eq "$bad_re"; then
+		extra=1
+		why+=("kernel reported: $(grep -Ev '^(ok|not ok) ' <<<"$clean" | grep -Em1 "$bad_re")")
+	fi
+	fail=$((fail + extra))
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+
+	if [ "$fail" -gt 0 ]; then
+		for w in "${why[@]}"; do
+			echo "$s: FAIL: $w"
+		done
+		echo "$s: ----- last 60 lines of $log -----"
+		tail -n 60 <<<"$clean" | sed "s/^/$s| /"
+		echo "$s: ----- end of $log -----"
+		echo "# $s: FAIL ($pass passed, $fail failed, $((t1 - t0))s)"
+	else
+		echo "# $s: PASS ($pass passed, $((t1 - t0))s)"
+	fi
+done
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

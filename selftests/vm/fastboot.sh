@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers for scenarios that use the fastboot module and tool (sourced
+# after lib.sh).  The VM reserves 256 MiB at 0x40000000 with memmap=.
+
+FB_ADDR=0x40000000
+FB_REGION=256M@$FB_ADDR
+FB_MOD=/lib/modules/$FB_KVER/extra/fastboot.ko
+FB_POKE=/lib/modules/$FB_KVER/extra/fastboot_poke.ko
+
+fb_load() {
+	insmod "$FB_MOD" region="${1:-$FB_REGION}"
+}
+
+fb_loaded() {
+	grep -q '^fastboot ' /proc/modules
+}
+
+# fb_status_has STRING: `fastboot status --json` contains STRING.
+fb_status_has() {
+	fastboot status --json >/tmp/.fb_status 2>&1
+	grep -qF "$1" /tmp/.fb_status || { cat /tmp/.fb_status; return 1; }
+}
+
+# fb_json_num KEY: the first numeric value of "KEY": in status --json.
+fb_json_num() {
+	fastboot status --json | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+}
+
+# fb_poke OFFSET [XOR]: flip bits at region offset OFFSET (test module).
+fb_poke() {
+	insmod "$FB_POKE" addr=$FB_ADDR offset="$1" xor="${2:-1}" &&
+		rmmod fastboot_poke
+}
+
+# fb_expect_fails CMD...: CMD exits 1 (failure, not usage) and prints a
+# "fastboot: " error on stderr.
+fb_expect_fails() {
+	"$@" >/tmp/.fb_out 2>&1
+	_rc=$?
+	cat /tmp/.fb_out
+	[ "$_rc" -eq 1 ] && grep -q '^fastboot: ' /tmp/.fb_out
+}
+
+# fb_load_refused DESC ERRTEXT DMESG_PATTERN [insmod args...]: the module
+# refuses to load with ERRTEXT (e.g. "Invalid argument") and logs exactly
+# one "fastboot:" line, matching DMESG_PATTERN.
+fb_load_refused() {
+	_desc=$1 _err=$2 _pat=$3
+	shift 3
+	dmesg -c >/dev/null
+	if insmod "$FB_MOD" "$@" >/tmp/.fb_ins 2>&1; then
+		rmmod fastboot
+		ktap_fail "refuses $_desc" "insmod $* succeeded"
+		return
+	fi
+	dmesg | grep 'fastboot: ' >/tmp/.fb_dmesg
+	if ! grep -q "$_err" /tmp/.fb_ins; then
+		ktap_fail "refuses $_desc" "expected '$_err', got: $(cat /tmp/.fb_ins)"
+	elif [ "$(wc -l </tmp/.fb_dmesg)" -ne 1 ] ||
+	     ! grep -q "$_pat" /tmp/.fb_dmesg; then
+		ktap_fail "refuses $_desc" "expected one dmesg line matching '$_pat'"
+		fb_diag_file /tmp/.fb_dmesg
+	else
+		ktap_ok "refuses $_desc: $(sed 's/^\[[^]]*\] //' /tmp/.fb_dmesg)"
+	fi
+}
+
+# fb_put_random NAME BYTES: make BYTES of random data, store it as NAME and
+# remember its sha256 in $FB_STATE/sums for later stages.
+fb_put_random() {
+	head -c "$2" /dev/urandom >"/tmp/$1" &&
+		fastboot put "$1" "/tmp/$1" &&
+		echo "$(sha256sum <"/tmp/$1" | cut -d' ' -f1) $2 $1" >>"$FB_STATE/sums"
+}
+
+# fb_verify_all: every object in $FB_STATE/sums reads back with its sha256
+# and size, and ls --json lists the same digest.
+fb_verify_all() {
+	_bad=0
+	fastboot ls --json >/tmp/.fb_ls || return 1
+	while read -r _sum _size _name; do
+		_got=$(fastboot get "$_name" | sha256sum | cut -d' ' -f1)
+		if [ "$_got" != "$_sum" ]; then
+			echo "$_name: read back $_got, want $_sum"
+			_bad=1
+		fi
+		if ! grep -qF "{\"name\":\"$_name\",\"type\":\"blob\",\"size\":$_size,\"sha256\":\"$_sum\"}" /tmp/.fb_ls; then
+			echo "$_name: not listed as $_size bytes with $_sum"
+			_bad=1
+		fi
+	done <"$FB_STATE/sums"
+	[ "$_bad" -eq 0 ]
+}

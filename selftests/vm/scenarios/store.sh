@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# The persistent store across real reboots:
+#   stage 1: load/unload, bad region= values, format, objects, ENOSPC;
+#            then kexec_load (kexec -l)
+#   stage 2: reason "update", objects intact; then kexec_file_load (-s)
+#   stage 3: reason "update", objects intact; then panic into kdump with
+#            crash_kexec_post_notifiers so the panic notifier seals
+#   stage 4: (kdump kernel) reason "crash", objects intact; damaged stores
+#            are detected, kept and never reformatted without --force.
+. /selftests/fastboot.sh
+
+load_checks() {
+	ktap_check "module loads with region=$FB_REGION" fb_load
+	ktap_check "/dev/fastboot exists" test -c /dev/fastboot
+	ktap_check "/proc/iomem shows the region claimed by fastboot" \
+		fb_iomem_has 40000000-4fffffff fastboot
+	ktap_check "/dev/mem cannot read the region" \
+		sh -c '! dd if=/dev/mem of=/dev/null bs=4096 skip=262144 count=1'
+}
+
+bad_params() {
+	fb_load_refused "a missing region=" "Invalid parameters" "region= is required"
+	fb_load_refused "a malformed region=" "Invalid parameters" "expected SIZE@ADDR" \
+		region=banana
+	fb_load_refused "a region= without address" "Invalid parameters" "bad address" \
+		region=256M@
+	fb_load_refused "a region= with trailing junk" "Invalid parameters" "bad address" \
+		region=256M@0x40000000x
+	fb_load_refused "an empty region" "Invalid parameters" "non-empty" \
+		region=0@0x40000000
+	fb_load_refused "an unaligned region" "Invalid parameters" "page aligned" \
+		region=256M@0x40000800
+	fb_load_refused "a region overlapping System RAM" "Invalid parameters" \
+		"overlaps System RAM" region=16M@0x10000000
+	fb_load_refused "a region straddling System RAM" "Invalid parameters" \
+		"overlaps System RAM" region=256M@0x38000000
+	fb_load_refused "a region that is not reserved memory" "Invalid parameters" \
+		"not reserved memory" region=16M@0x90000000
+	fb_load_refused "a region smaller than the minimum" "Invalid parameters" \
+		"smaller than the minimum" region=1M@0x40000000
+	if insmod "$FB_POKE" addr=$FB_ADDR xor=0 claim=0x1000000; then
+		fb_load_refused "a region claimed by another driver" \
+			"Device or resource busy" "already claimed" region=$FB_REGION
+		rmmod fastboot_poke
+	else
+		ktap_fail "claim part of the region with the test module"
+	fi
+}
+
+stage_1() {
+	load_checks
+	ktap_check "status: unformatted" fb_status_has '"state":"unformatted"'
+	ktap_check "status reports the region" \
+		fb_status_has '"region":{"start":1073741824,"size":268435456}'
+	ktap_check "put refused before format" \
+		fb_expect_fails fastboot put x /proc/version
+	ktap_check "module unloads" rmmod fastboot
+	ktap_check "region released on unload" \
+		sh -c '! grep -q fastboot /proc/iomem'
+	bad_params
+	ktap_check "modprobe takes fastboot.region= from the kernel command line" \
+		modprobe fastboot
+	ktap_check "region parameter came from the command line" \
+		grep -qx "$FB_REGION" /sys/module/fastboot/parameters/region
+
+	ktap_check "format" fastboot format
+	ktap_check "status: ready, boot 1, reason first" \
+		fb_status_has '"boot":{"count":1,"reason":"first"}'
+	ktap_check "format again without --force is refused" \
+		fb_expect_fails fastboot format
+	ktap_check "usage error exits 2" sh -c 'fastboot put onlyname; [ $? -eq 2 ]'
+	ktap_check "invalid name refused" fb_expect_fails fastboot put a/b /proc/version
+	rm -f "$FB_STATE/sums"
+	ktap_check "put 0 B" fb_put_random empty 0
+	ktap_check "put 1 B" fb_put_random one 1
+	ktap_check "put 4 KiB + 1 B" fb_put_random page-plus-one 4097
+	ktap_check "put 32 MiB" fb_put_random big 33554432
+	ktap_check "status counts 4 objects" fb_status_has '"objects":4'
+	ktap_check "objects read back identical" fb_verify_all
+
+	free=$(fb_json_num free_bytes)
+	ktap_check "a put larger than the free space fails with ENOSPC" \
+		sh -c "truncate -s $((free + 1)) /tmp/huge && fastboot put huge /tmp/huge 2>&1 | tee /dev/stderr | grep -q 'not enough free space'"
+	ktap_check "filling the store exactly works" \
+		sh -c "truncate -s $free /tmp/fill && fastboot put filler /tmp/fill"
+	ktap_check "free space is 0" fb_status_has '"free_bytes":0'
+	ktap_check "one more byte gives ENOSPC" \
+		sh -c "fastboot put more /tmp/one 2>&1 | grep -q 'not enough free space'"
+	ktap_check "remove the filler" fastboot rm filler
+	ktap_check "rm of a missing object fails" fb_expect_fails fastboot rm filler
+	ktap_check "objects intact after ENOSPC" fb_verify_all
+	rm -f /tmp/huge /tmp/fill /tmp/big
+	ktap_check "no kernel warnings" dmesg_clean
+	next_stage
+}
+
+stage_2() {
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "status: boot 2, reason update (after kexec -l)" \
+		fb_status_has '"boot":{"count":2,"reason":"update"}'
+	ktap_check "all objects intact after kexec -l" fb_verify_all
+	ktap_check "no kernel warnings" dmesg_clean
+	next_stage file
+}
+
+stage_3() {
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "status: boot 3, reason update (after kexec -s)" \
+		fb_status_has '"boot":{"count":3,"reason":"update"}'
+	ktap_check "all objects intact after kexec -s" fb_verify_all
+	ktap_check "no kernel warnings" dmesg_clean
+	echo Y >/sys/module/kernel/parameters/crash_kexec_post_notifiers
+	panic_to_next_stage
+}
+
+stage_4() {
+	ktap_check "module loads in the kdump kernel" modprobe fastboot
+	ktap_check "status: boot 4, reason crash (after a panic)" \
+		fb_status_has '"boot":{"count":4,"reason":"crash"}'
+	ktap_check "all objects intact after the panic" fb_verify_all
+	ktap_check "unload and reload in the same boot" \
+		sh -c 'rmmod fastboot && modprobe fastboot'
+	ktap_check "same boot: count and reason unchanged" \
+		fb_status_has '"boot":{"count":4,"reason":"crash"}'
+
+	# One bad metadata copy: the other one is used.  If it was the newest,
+	# the store rolls back one generation (here: the boot record).
+	rmmod fastboot
+	ktap_check "flip a byte of metadata copy 0" fb_poke 0x100
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "one bad copy: ready" fb_status_has '"state":"ready"'
+	ktap_check "one bad copy: falls back to the other copy" \
+		fb_status_has '"fallback":true'
+	ktap_check "objects intact with one bad copy" fb_verify_all
+
+	# Two commits make both copies current, then both are damaged.
+	ktap_check "two commits rewrite both copies" \
+		sh -c 'fastboot put tmp /proc/version && fastboot rm tmp'
+	rmmod fastboot
+	ktap_check "flip a byte of metadata copy 0" fb_poke 0x100
+	ktap_check "flip a byte of metadata copy 1" fb_poke 0x20100
+	ktap_check "module loads over a damaged store" modprobe fastboot
+	ktap_check "status: damaged" fb_status_has '"state":"damaged"'
+	ktap_check "status says why" \
+		fb_status_has '"why":"metadata checksum mismatch"'
+	ktap_check "dmesg says the store is damaged" \
+		sh -c 'dmesg | grep -q "fastboot: store is damaged"'
+	ktap_check "put refused on a damaged store" \
+		fb_expect_fails fastboot put x /proc/version
+	ktap_check "ls refused on a damaged store" fb_expect_fails fastboot ls
+	ktap_check "format without --force refused" fb_expect_fails fastboot format
+	ktap_check "still damaged: not reformatted" fb_status_has '"state":"damaged"'
+
+	# Undo the flips: nothing was lost.
+	rmmod fastboot
+	fb_poke 0x100 && fb_poke 0x20100
+	ktap_check "module loads after the flips are undone" modprobe fastboot
+	ktap_check "ready again" fb_status_has '"state":"ready"'
+	ktap_check "all objects intact: the damaged store was kept" fb_verify_all
+
+	ktap_check "format --force wipes it" fastboot format --force
+	ktap_check "empty store" fb_status_has '"objects":0'
+	ktap_check "boot 1, reason first" \
+		fb_status_has '"boot":{"count":1,"reason":"first"}'
+	ktap_check "module unloads" rmmod fastboot
+	ktap_check "no kernel warnings" dmesg_clean
+}
