@@ -91,6 +91,9 @@ fi
 if [ -f "$FB_POKE" ]; then
 	cp "$FB_POKE" "$ST/lib/modules/$KVER/extra/fastboot_poke.ko"
 fi
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	: >"$ST/lib/modules/$KVER/$f"
+done
 "$DEPMOD" -b "$ST" "$KVER" || die "depmod failed"
 
 # admin tool
