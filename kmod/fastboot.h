@@ -38,6 +38,7 @@ struct fastboot_store {
 };
 
 extern struct fastboot_store fastboot_store;
+extern char *fastboot_image_param;
 
 int fastboot_store_attach(struct fastboot_store *st);
 void fastboot_store_detach(struct fastboot_store *st);
@@ -48,6 +49,9 @@ int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 int fastboot_store_read(struct fastboot_store *st, const char *name,
 			u64 offset, void __user *buf, u64 len, u64 *done);
 int fastboot_store_rm(struct fastboot_store *st, const char *name);
+/* The current boot's record: reason and image name (64 bytes). */
+void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
+				 char *image);
 /* Seal for an orderly reboot (may sleep). */
 void fastboot_store_seal(struct fastboot_store *st, u32 reason);
 /* Seal from panic context: takes no lock and allocates nothing. */

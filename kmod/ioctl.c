@@ -12,12 +12,16 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/slab.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
 #include "fastboot.h"
 #include "uapi/fastboot.h"
 
-static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER0);
+static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER1);
+static_assert(sizeof(struct fastboot_log) == FASTBOOT_LOG_SIZE_VER0);
+static_assert(sizeof(struct fastboot_boot) == sizeof(struct fb_boot_rec));
+static_assert(FASTBOOT_HISTORY_MAX == FB_BOOT_HISTORY);
 static_assert(sizeof(struct fastboot_format) == FASTBOOT_FORMAT_SIZE_VER0);
 static_assert(sizeof(struct fastboot_put) == FASTBOOT_PUT_SIZE_VER0);
 static_assert(sizeof(struct fastboot_read) == FASTBOOT_READ_SIZE_VER0);
@@ -68,13 +72,13 @@ static long copy_out(void __user *uarg, void *karg, size_t ksize, u32 usize)
 	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
 }
 
-#define COPY_IN(k, u) \
-	copy_arg(&(k), sizeof(k), sizeof(k), (u))
+#define COPY_IN(k, u) copy_arg(&(k), sizeof(k), sizeof(k), (u))
+#define COPY_IN_VER(k, ver0, u) copy_arg(&(k), sizeof(k), (ver0), (u))
 
 static long ioc_status(struct fastboot_store *st, void __user *uarg)
 {
 	struct fastboot_status s;
-	long usize = COPY_IN(s, uarg);
+	long usize = COPY_IN_VER(s, FASTBOOT_STATUS_SIZE_VER0, uarg);
 
 	if (usize < 0)
 		return usize;
@@ -97,6 +101,7 @@ static long ioc_status(struct fastboot_store *st, void __user *uarg)
 		s.max_objects = m->sb.max_objects;
 		s.format_time_ns = m->sb.format_time_ns;
 		memcpy(s.uuid, m->sb.uuid, sizeof(s.uuid));
+		fastboot_store_current_boot(st, NULL, s.image);
 	}
 	s.flags = (st->readonly ? FASTBOOT_STATUS_READONLY : 0) |
 		  (st->fallback ? FASTBOOT_STATUS_FALLBACK : 0) |
@@ -203,6 +208,42 @@ static long ioc_info(struct fastboot_store *st, void __user *uarg)
 	return copy_out(uarg, &in, sizeof(in), usize);
 }
 
+static long ioc_log(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_log *l;
+	long usize, ret;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	usize = COPY_IN(*l, uarg);
+	if (usize < 0) {
+		kfree(l);
+		return usize;
+	}
+	memset(l, 0, sizeof(*l));
+	mutex_lock(&st->lock);
+	ret = st->state == FB_STATE_READY ? 0 :
+	      st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+	if (!ret) {
+		const struct fb_super *sb = &st->cur->sb;
+		u32 i;
+
+		for (i = 0; i < FB_BOOT_HISTORY; i++) {
+			const struct fb_boot_rec *b =
+				&sb->history[(sb->history_head + i) % FB_BOOT_HISTORY];
+
+			if (b->boot)
+				memcpy(&l->boots[l->count++], b, sizeof(*b));
+		}
+	}
+	mutex_unlock(&st->lock);
+	if (!ret)
+		ret = copy_out(uarg, l, sizeof(*l), usize);
+	kfree(l);
+	return ret;
+}
+
 static long ioc_rm(struct fastboot_store *st, void __user *uarg)
 {
 	struct fastboot_rm r;
@@ -229,6 +270,8 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_status(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_INFO):
 		return ioc_info(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_LOG):
+		return ioc_log(st, uarg);
 	}
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;

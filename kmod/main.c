@@ -13,6 +13,10 @@ static char *region;
 module_param(region, charp, 0444);
 MODULE_PARM_DESC(region, "reserved RAM holding the store: SIZE@ADDR, e.g. 256M@0x40000000");
 
+char *fastboot_image_param;
+module_param_named(image, fastboot_image_param, charp, 0444);
+MODULE_PARM_DESC(image, "name of the boot image this kernel was booted with (set by fastboot update)");
+
 static int __init fastboot_init(void)
 {
 	struct fastboot_store *st = &fastboot_store;

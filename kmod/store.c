@@ -146,7 +146,7 @@ int fastboot_store_attach(struct fastboot_store *st)
 	} else {
 		memcpy(st->work, st->cur, sizeof(*st->work));
 		fb_boot_record(st->work, reason, ktime_get_real_ns(),
-			       init_utsname()->release, NULL);
+			       init_utsname()->release, fastboot_image_param);
 		commit(st);
 		fb_seal_clear(&st->region.map);
 	}
@@ -201,7 +201,7 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 		goto out;
 	st->work->sb.generation = gen;
 	fb_boot_record(st->work, FB_REASON_FIRST, ktime_get_real_ns(),
-		       init_utsname()->release, NULL);
+		       init_utsname()->release, fastboot_image_param);
 	commit(st);
 	/* Both copies hold the new store, so no fallback can reach the old. */
 	memcpy(st->work, st->cur, sizeof(*st->work));
@@ -381,6 +381,20 @@ int fastboot_store_rm(struct fastboot_store *st, const char *name)
 out:
 	mutex_unlock(&st->lock);
 	return ret;
+}
+
+void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
+				 char *image)
+{
+	const struct fb_super *sb = &st->cur->sb;
+	const struct fb_boot_rec *b =
+		&sb->history[(sb->history_head + FB_BOOT_HISTORY - 1) %
+			     FB_BOOT_HISTORY];
+
+	if (reason)
+		*reason = sb->boot_reason;
+	if (image)
+		memcpy(image, b->image, sizeof(b->image));
 }
 
 /* Orderly reboot or kexec: wait for the operation in flight, then seal. */

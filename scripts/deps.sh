@@ -18,11 +18,15 @@ PACKAGES="
 	busybox-static
 	cpio
 	libelf-dev
+	zlib1g-dev
+	libzstd-dev
+	liblzma-dev
 	gcc
 	libc6-dev
 	make
 	kmod
 	gzip
+	dkms
 "
 
 missing=""

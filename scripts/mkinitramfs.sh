@@ -13,6 +13,10 @@
 #   FB_TOOL   admin tool (static)       (default tools/fastboot/fastboot)
 #   BUSYBOX   static busybox            (default /bin/busybox)
 #   KEXEC     kexec binary              (default /usr/sbin/kexec)
+#   FB_EXTRA_KVERS  more kernels to embed, for kexec across kernel versions:
+#             for each KVER2, build/kernels/KVER2/{vmlinuz,fastboot.ko,
+#             fastboot_poke.ko} (scripts/kernels.sh) go to /boot/vmlinuz-KVER2
+#             and /lib/modules/KVER2/extra/ (default: none)
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -91,10 +95,48 @@ fi
 if [ -f "$FB_POKE" ]; then
 	cp "$FB_POKE" "$ST/lib/modules/$KVER/extra/fastboot_poke.ko"
 fi
+# Kernel modules the scenarios need (a virtio disk with ext4), with
+# their dependencies, from the installed linux-image package.
+KMODS=${KMODS:-virtio_pci virtio_blk ext4}
+for km in $KMODS; do
+	/sbin/modprobe -S "$KVER" --show-depends "$km" 2>/dev/null |
+		awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r ko; do
+	rel=${ko#/lib/modules/$KVER/}
+	mkdir -p "$ST/lib/modules/$KVER/$(dirname "$rel")"
+	cp "$ko" "$ST/lib/modules/$KVER/$rel"
+done
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	: >"$ST/lib/modules/$KVER/$f"
 done
 "$DEPMOD" -b "$ST" "$KVER" || die "depmod failed"
+# extra kernels and their modules (FB_EXTRA_KVERS)
+for xk in ${FB_EXTRA_KVERS:-}; do
+	xd=build/kernels/$xk
+	[ -r "$xd/vmlinuz" ] || die "extra kernel $xd/vmlinuz not found (scripts/kernels.sh)"
+	mkdir -p "$ST/lib/modules/$xk/extra"
+	cp "$xd/vmlinuz" "$ST/boot/vmlinuz-$xk"
+	for m in fastboot fastboot_poke; do
+		if [ -f "$xd/$m.ko" ]; then
+			cp "$xd/$m.ko" "$ST/lib/modules/$xk/extra/$m.ko"
+		fi
+	done
+	# Kernel modules the scenarios need (a virtio disk with ext4), with
+# their dependencies, from the installed linux-image package.
+KMODS=${KMODS:-virtio_pci virtio_blk ext4}
+for km in $KMODS; do
+	/sbin/modprobe -S "$KVER" --show-depends "$km" 2>/dev/null |
+		awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r ko; do
+	rel=${ko#/lib/modules/$KVER/}
+	mkdir -p "$ST/lib/modules/$KVER/$(dirname "$rel")"
+	cp "$ko" "$ST/lib/modules/$KVER/$rel"
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+		: >"$ST/lib/modules/$xk/$f"
+	done
+	"$DEPMOD" -b "$ST" "$xk" || die "depmod $xk failed"
+done
 
 # admin tool
 if [ -f "$FB_TOOL" ]; then

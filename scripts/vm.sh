@@ -4,7 +4,8 @@
 # Boot the test-bed VM (QEMU/TCG) with a given initramfs.
 #
 # Usage: scripts/vm.sh --initrd FILE --append "EXTRA CMDLINE" --log FILE \
-#                      --timeout SECONDS [--kernel FILE] [--tee] [-- QEMU ARGS]
+#                      --timeout SECONDS [--kernel FILE] [--disk FILE]... [--tee]
+#                      [-- QEMU ARGS]
 #
 # Serial console (ttyS0) goes to the log file; with --tee (or
 # FB_VM_SERIAL_TEE=1) also to stdout.  Exit status: 124 if the VM had to be
@@ -31,6 +32,7 @@ usage() {
 	exit 2
 }
 
+DISKS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--initrd) INITRD=$2; shift 2 ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--kernel) KERNEL=$2; shift 2 ;;
 	--tee) TEE=1; shift ;;
+	--disk) DISKS+=(-drive "file=$2,if=virtio,format=raw"); shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) echo "vm.sh: unknown argument '$1'" >&2; usage ;;
@@ -57,7 +60,7 @@ mkdir -p "$(dirname "$LOG")"
 
 cmd=(timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP"
 	-nographic -no-reboot -monitor none -serial stdio
-	-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" "$@")
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" "${DISKS[@]}" "$@")
 
 set +e
 if [ "$TEE" = 1 ]; then

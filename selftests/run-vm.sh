@@ -67,7 +67,11 @@ for s in "${SCENARIOS[@]}"; do
 	echo "# === $s ==="
 	t0=$(date +%s)
 	# vm.sh tees the serial console to us; show KTAP lines (or everything).
+	# A fresh sparse disk per scenario (/dev/vda in the VM).
+	rm -f "$BUILD/$s.disk"
+	truncate -s 2G "$BUILD/$s.disk"
 	scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$TIMEOUT" \
+		--disk "$BUILD/$s.disk" \
 		--append "fbtest=$s fbstage=1 ${FB_VM_APPEND:-}" |
 	while IFS= read -r line; do
 		line=${line%$'\r'}

@@ -61,8 +61,11 @@ struct fastboot_status {
 	__u64 format_time_ns;
 	__u8 uuid[16];
 	char why[128];		/* why damaged, or a note */
+	/* VER1 */
+	char image[64];		/* boot image this boot came up with, if any */
 };
 #define FASTBOOT_STATUS_SIZE_VER0	232
+#define FASTBOOT_STATUS_SIZE_VER1	296
 
 /* fastboot_format.flags */
 #define FASTBOOT_FORMAT_FORCE		0x1	/* wipe an existing store */
@@ -140,6 +143,26 @@ struct fastboot_rm {
 };
 #define FASTBOOT_RM_SIZE_VER0		72
 
+/* One boot in the history, as fb_boot_rec in the format. */
+struct fastboot_boot {
+	__u64 boot;
+	__u64 time_ns;		/* CLOCK_REALTIME */
+	__u32 reason;		/* enum fastboot_reason */
+	__u32 reserved;
+	char release[48];
+	char image[64];
+};
+
+#define FASTBOOT_HISTORY_MAX	16
+
+/* The boot history, oldest first. */
+struct fastboot_log {
+	__u32 size;
+	__u32 count;		/* out: valid entries in boots[] */
+	struct fastboot_boot boots[FASTBOOT_HISTORY_MAX];
+};
+#define FASTBOOT_LOG_SIZE_VER0		2184
+
 #define FASTBOOT_IOC_MAGIC	0xfb
 #define FASTBOOT_IOC_STATUS	_IOWR(FASTBOOT_IOC_MAGIC, 0, struct fastboot_status)
 #define FASTBOOT_IOC_FORMAT	_IOW(FASTBOOT_IOC_MAGIC, 1, struct fastboot_format)
@@ -147,5 +170,6 @@ struct fastboot_rm {
 #define FASTBOOT_IOC_READ	_IOWR(FASTBOOT_IOC_MAGIC, 3, struct fastboot_read)
 #define FASTBOOT_IOC_INFO	_IOWR(FASTBOOT_IOC_MAGIC, 4, struct fastboot_info)
 #define FASTBOOT_IOC_RM		_IOW(FASTBOOT_IOC_MAGIC, 5, struct fastboot_rm)
+#define FASTBOOT_IOC_LOG	_IOWR(FASTBOOT_IOC_MAGIC, 6, struct fastboot_log)
 
 #endif /* _UAPI_LINUX_FASTBOOT_H */

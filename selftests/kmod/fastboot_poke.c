@@ -5,8 +5,10 @@
  * addr + offset with xor (when xor is not 0), then it stays loaded until
  * removed.  With claim=SIZE it also claims [addr, addr + SIZE) as busy
  * until removed, so that a test can check that fastboot refuses a region
- * someone else owns.  It ignores resource claims when flipping, which is
- * exactly what makes it unfit for anything else.
+ * someone else owns.  With object=NAME, offset is a byte offset into the
+ * data of that store object (found through the newest metadata copy
+ * with a magic; nothing is validated).  It ignores resource claims when
+ * flipping, which is exactly what makes it unfit for anything else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,6 +16,7 @@
 #include <linux/ioport.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include "format.h"
 
 static unsigned long long addr;
 static unsigned long long offset;
@@ -22,6 +25,44 @@ static unsigned long long claim;
 static struct resource *claimed;
 module_param(addr, ullong, 0444);
 module_param(claim, ullong, 0444);
+static char *object;
+module_param(object, charp, 0444);
+
+/* Physical address of byte off of object name, or 0. */
+static phys_addr_t object_byte(const char *name, u64 off)
+{
+	const struct fb_meta *m[2], *cur = NULL;
+	const struct fb_extent *e;
+	phys_addr_t pa = 0;
+	u64 page = off >> FB_PAGE_SHIFT;
+	void *meta;
+	int s, i;
+
+	meta = memremap(addr, 2 * FB_META_BYTES, MEMREMAP_WB);
+	if (!meta)
+		return 0;
+	for (s = 0; s < 2; s++) {
+		m[s] = meta + FB_META_OFFSET(s);
+		if (m[s]->sb.magic == FB_MAGIC &&
+		    (!cur || m[s]->sb.generation > cur->sb.generation))
+			cur = m[s];
+	}
+	for (i = 0; cur && i < FB_MAX_OBJECTS; i++) {
+		if (!cur->obj[i].type || strcmp(cur->obj[i].name, name))
+			continue;
+		for (s = 0; s < cur->sb.nr_extents && s < FB_MAX_EXTENTS; s++) {
+			e = &cur->ext[s];
+			if (e->owner == i && page >= e->offset &&
+			    page < (u64)e->offset + e->pages)
+				pa = addr + FB_DATA_OFFSET +
+				     (((u64)e->start + page - e->offset) << FB_PAGE_SHIFT) +
+				     (off & (FB_PAGE_SIZE - 1));
+		}
+		break;
+	}
+	memunmap(meta);
+	return pa;
+}
 module_param(offset, ullong, 0444);
 module_param(xor, uint, 0444);
 
@@ -30,6 +71,11 @@ static int __init fastboot_poke_init(void)
 	phys_addr_t pa = addr + offset;
 	u8 *p;
 
+	if (object) {
+		pa = object_byte(object, offset);
+		if (!pa)
+			return -ENOENT;
+	}
 	if (!addr || xor > 0xff)
 		return -EINVAL;
 	if (claim) {

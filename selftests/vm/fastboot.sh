@@ -93,3 +93,49 @@ fb_verify_all() {
 	done <"$FB_STATE/sums"
 	[ "$_bad" -eq 0 ]
 }
+
+# fb_disk_mount: the scenario's virtio disk (/dev/vda) on /mnt; made ext2
+# on first use.
+fb_disk_mount() {
+	modprobe virtio_pci && modprobe virtio_blk && modprobe ext4 || return 1
+	_i=0
+	while [ ! -b /dev/vda ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	mkdir -p /mnt
+	mount -t ext4 /dev/vda /mnt 2>/dev/null && return 0
+	mke2fs -q /dev/vda >/dev/null && mount -t ext4 /dev/vda /mnt
+}
+
+# fb_mkcpio DIR OUT: a newc archive of DIR's contents.
+fb_mkcpio() {
+	(cd "$1" && find . | cpio -o -H newc 2>/dev/null) >"$2"
+}
+
+# fb_sha FILE: its SHA-256.
+fb_sha() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# fb_obj_of FILE: the store object that holds FILE's content.
+fb_obj_of() {
+	echo "b:$(fb_sha "$1" | cut -c1-60)"
+}
+
+# fb_poke_object NAME OFFSET: flip a byte of a store object's data.
+fb_poke_object() {
+	insmod "$FB_POKE" addr=$FB_ADDR object="$1" offset="$2" xor=1 &&
+		rmmod fastboot_poke
+}
+
+# fb_update_to_next_stage ARGS...: `fastboot update ARGS --now` into the
+# next stage (its output goes to the console).  Returns only on failure.
+fb_update_to_next_stage() {
+	fb_dmesg_report
+	ktap_end
+	fb_out "# fastboot update $* into stage $((FB_STAGE + 1))"
+	sync
+	fastboot update "$@" --cmdline "$(_fb_next_cmdline)" --now >/dev/console 2>&1
+	_fb_kexec_failed "fastboot update" "fastboot update --now returned"
+}

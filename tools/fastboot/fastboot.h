@@ -45,5 +45,12 @@ int cmd_put(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+/* update.c */
+int cmd_update(int argc, char **argv);
+
+/* setup.c */
+int cmd_setup(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fastboot.h"
+#include "update.h"
 
 #ifndef FASTBOOT_VERSION
 #define FASTBOOT_VERSION "0.1"
@@ -25,6 +26,9 @@ static const struct cmd cmds[] = {
 	{ "get", cmd_get, "NAME [FILE]", "copy object NAME to FILE (default stdout), checking its SHA-256" },
 	{ "ls", cmd_ls, "[--json]", "list the objects" },
 	{ "rm", cmd_rm, "NAME", "remove object NAME" },
+	{ "update", cmd_update, "IMAGE-OPTIONS [--verify] [--dry-run] [--no-exec] [--now] [--force] [--json]", "kexec into a boot image, reading only the modules that changed" },
+	{ "log", cmd_log, "[--json]", "show the boot history" },
+	{ "setup", cmd_setup, "[--region SIZE@ADDR] [--crashkernel SIZE] [--config FILE] [--json]", "print the kernel command line the host needs" },
 	{ "help", cmd_help, "", "show this help" },
 	{ NULL }
 };
@@ -42,6 +46,8 @@ static void usage(FILE *f)
 		   "  -d, --device PATH   control device (default %s)\n"
 		   "  -h, --help          show this help\n"
 		   "  -V, --version       show the version\n"
+		   "\nIMAGE-OPTIONS: --image FILE | --kernel PATH [--initrd PATH]...\n"
+		   "               [--cmdline STR | --reuse-cmdline] | --rollback | --from-store\n"
 		   "\nExit status: 0 success, 1 failure, 2 usage error.\n"
 		   "See fastboot(8).\n", FASTBOOT_DEVICE);
 }

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "fastboot.h"
 #include "json.h"
@@ -85,6 +86,8 @@ int cmd_status(int argc, char **argv)
 		json_bool(&j, "readonly", s.flags & FASTBOOT_STATUS_READONLY);
 		json_bool(&j, "sealed", s.flags & FASTBOOT_STATUS_SEALED);
 		json_bool(&j, "fallback", s.flags & FASTBOOT_STATUS_FALLBACK);
+		if (s.image[0])
+			json_str(&j, "image", s.image);
 		if (s.why[0])
 			json_str(&j, "why", s.why);
 		json_close(&j, '}');
@@ -105,6 +108,8 @@ int cmd_status(int argc, char **argv)
 		printf("generation: %llu\n", (unsigned long long)s.generation);
 		printf("boot:       %llu (%s)\n", (unsigned long long)s.boot_count,
 		       fb_reason_name(s.boot_reason));
+		if (s.image[0])
+			printf("image:      %s\n", s.image);
 		if (s.flags & FASTBOOT_STATUS_READONLY)
 			printf("note:       read-only (unknown ro_compat features)\n");
 		if (s.flags & FASTBOOT_STATUS_SEALED)
@@ -469,4 +474,76 @@ int cmd_rm(int argc, char **argv)
 				      : fb_ioctl_error(argv[optind], errno);
 	close(fd);
 	return ret;
+}
+
+int cmd_log(int argc, char **argv)
+{
+	struct fastboot_log *l;
+	struct json j;
+	char when[64];
+	uint32_t i;
+	int fd, ret;
+
+	ret = only_json(argc, argv, "fastboot log [--json]");
+	if (ret)
+		return ret;
+	if (optind != argc)
+		return fb_usage_error("fastboot log [--json]");
+	fd = fb_open_device(O_RDONLY);
+	if (fd < 0)
+		return EXIT_FAIL;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		close(fd);
+		return fb_error("log", "out of memory");
+	}
+	l->size = sizeof(*l);
+	ret = fb_ioctl(fd, FASTBOOT_IOC_LOG, l, "log");
+	close(fd);
+	if (ret) {
+		free(l);
+		return ret;
+	}
+	if (opt_json) {
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		json_open(&j, "boots", '[');
+	} else {
+		printf("%-6s %-8s %-20s %-24s %s\n", "BOOT", "REASON", "TIME (UTC)",
+		       "KERNEL", "IMAGE");
+	}
+	for (i = 0; i < l->count && i < FASTBOOT_HISTORY_MAX; i++) {
+		const struct fastboot_boot *b = &l->boots[i];
+		time_t t = (time_t)(b->time_ns / 1000000000ull);
+		struct tm tm;
+		char rel[49], img[65];
+
+		memcpy(rel, b->release, 48);
+		rel[48] = 0;
+		memcpy(img, b->image, 64);
+		img[64] = 0;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (opt_json) {
+			json_open(&j, NULL, '{');
+			json_u64(&j, "boot", b->boot);
+			json_str(&j, "reason", fb_reason_name(b->reason));
+			json_str(&j, "release", rel);
+			json_str(&j, "image", img);
+			json_u64(&j, "time_ns", b->time_ns);
+			json_str(&j, "time", when);
+			json_close(&j, '}');
+		} else {
+			printf("%-6llu %-8s %-20s %-24s %s\n",
+			       (unsigned long long)b->boot, fb_reason_name(b->reason),
+			       when, rel, img[0] ? img : "-");
+		}
+	}
+	if (opt_json) {
+		json_close(&j, ']');
+		json_close(&j, '}');
+		json_end(&j);
+	}
+	free(l);
+	return EXIT_OK;
 }

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# fastboot update: a firmware-less reboot that reads only changed modules.
+# Sources live on the virtio disk (/mnt), so they keep their identity
+# across reboots; state for later stages goes there too.
+#   stage 1: image v1 = kernel + base (the running rootfs, gzip) + two
+#            marker archives; dry run, then update into v1
+#   stage 2: both markers; change marker-a; dry run reads exactly it;
+#            corrupt the stored base; update (base re-read from its source)
+#   stage 3: new marker; errors leave the store unchanged; a corrupted
+#            module whose source changed blocks a rollback; then --rollback
+#   stage 4: v1 again; boot history
+. /selftests/fastboot.sh
+
+D=/mnt
+
+mkmarker() {	# mkmarker NAME CONTENT
+	rm -rf "/tmp/m$1" && mkdir -p "/tmp/m$1/markers" &&
+		echo "$2" >"/tmp/m$1/markers/$1" &&
+		fb_mkcpio "/tmp/m$1" "$D/$1.cpio"
+}
+
+json_num() {	# json_num FILE KEY
+	sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$1"
+}
+
+module_status() {	# module_status FILE NAME STATUS
+	grep -q "\"name\":\"$2\",[^}]*\"status\":\"$3\"" "$1"
+}
+
+ls_snapshot() {
+	fastboot ls --json >"$1"
+}
+
+# expect_refused DESC PATTERN ARGS...: update fails with PATTERN in its
+# error and the store's object list is unchanged.
+expect_refused() {
+	_d=$1 _p=$2
+	shift 2
+	ls_snapshot /tmp/before
+	fastboot update "$@" --cmdline "x fastboot.region=$FB_REGION memmap=256M\$0x40000000" \
+		>/tmp/out 2>&1
+	_rc=$?
+	ls_snapshot /tmp/after
+	if [ $_rc -ne 1 ]; then
+		ktap_fail "$_d" "exit $_rc, expected 1"
+		fb_diag_file /tmp/out
+	elif ! grep -q "$_p" /tmp/out; then
+		ktap_fail "$_d" "no '$_p' in the error"
+		fb_diag_file /tmp/out
+	elif ! cmp -s /tmp/before /tmp/after; then
+		ktap_fail "$_d" "the store changed"
+		fb_diag_file /tmp/after
+	else
+		ktap_ok "$_d: $(grep '^fastboot: ' /tmp/out | tail -n 1)"
+	fi
+}
+
+stage_1() {
+	ktap_check "disk mounted" fb_disk_mount
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "format" fastboot format
+	cp /boot/vmlinuz "$D/vmlinuz"
+	ktap_check "marker-a v1" mkmarker a A1
+	ktap_check "marker-b v1" mkmarker b B1
+	fb_sha "$D/a.cpio" >"$D/a1.sha"
+	_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >"$D/base.cpio.gz"
+	rm -f /tmp/next.cpio
+	cat >"$D/v1.manifest" <<-EOM
+	# test image v1
+	name v1
+	kernel $D/vmlinuz
+	initrd base $D/base.cpio.gz
+	initrd marker-a $D/a.cpio
+	initrd marker-b $D/b.cpio
+	reuse-cmdline
+	EOM
+	sync
+	total=$(($(stat -c %s "$D/vmlinuz") + $(stat -c %s "$D/base.cpio.gz") +
+		$(stat -c %s "$D/a.cpio") + $(stat -c %s "$D/b.cpio")))
+	ktap_check "dry run" sh -c "fastboot update --image $D/v1.manifest --dry-run --json >/tmp/dry.json"
+	ktap_check "dry run reads every module ($total bytes)" \
+		test "$(json_num /tmp/dry.json bytes_read)" = "$total"
+	ktap_check "dry run: marker-a loaded" module_status /tmp/dry.json marker-a loaded
+	ktap_check "dry run changed nothing" fb_status_has '"objects":0'
+	fb_update_to_next_stage --image "$D/v1.manifest"
+}
+
+stage_2() {
+	ktap_check "disk mounted" fb_disk_mount
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "boot reason update" fb_status_has '"reason":"update"'
+	ktap_check "status shows the image" fb_status_has '"image":"img.1"'
+	ktap_check "marker a from v1" grep -qx A1 /markers/a
+	ktap_check "marker b from v1" grep -qx B1 /markers/b
+	ktap_check "log lists this boot with its image" \
+		sh -c 'fastboot log --json | grep -q "\"boot\":2,\"reason\":\"update\",\"release\":\"[^\"]*\",\"image\":\"img.1\""'
+
+	ktap_check "change marker-a" mkmarker a A2
+	asz=$(stat -c %s "$D/a.cpio")
+	ktap_check "dry run" sh -c "fastboot update --image $D/v1.manifest --dry-run --json >/tmp/dry.json"
+	ktap_check "dry run reads exactly the changed module ($asz bytes)" \
+		test "$(json_num /tmp/dry.json bytes_read)" = "$asz"
+	ktap_check "marker-a is loaded" module_status /tmp/dry.json marker-a loaded
+	ktap_check "base is reused" module_status /tmp/dry.json base reused
+	ktap_check "marker-b is reused" module_status /tmp/dry.json marker-b reused
+	ktap_check "the kernel is reused" grep -q '"kernel_status":"reused"' /tmp/dry.json
+	ktap_check "--verify hashes every module" \
+		sh -c "fastboot update --image $D/v1.manifest --dry-run --verify --json | grep -q '\"bytes_reused\":0,'"
+
+	ktap_check "corrupt the stored base module" \
+		fb_poke_object "$(fb_obj_of "$D/base.cpio.gz")" 5000
+	ktap_check "its digest no longer matches" \
+		sh -c "! fastboot get $(fb_obj_of "$D/base.cpio.gz") >/dev/null"
+	rm -f "$D/update.err"
+	sync
+	fb_dmesg_report
+	ktap_end
+	fb_out "# fastboot update into stage 3"
+	fastboot update --image "$D/v1.manifest" --cmdline "$(_fb_next_cmdline)" \
+		--now 2>"$D/update.err"
+	_fb_kexec_failed "fastboot update" "$(cat "$D/update.err")"
+}
+
+stage_3() {
+	ktap_check "disk mounted" fb_disk_mount
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "status shows image img.2" fb_status_has '"image":"img.2"'
+	ktap_check "marker a is new" grep -qx A2 /markers/a
+	ktap_check "marker b unchanged" grep -qx B1 /markers/b
+	ktap_check "the corrupted base was re-read from its source" \
+		grep -q 're-reading it from' "$D/update.err"
+	ktap_check "the stored base is whole again" \
+		sh -c "test \"\$(fastboot get $(fb_obj_of "$D/base.cpio.gz") | sha256sum | cut -d' ' -f1)\" = $(fb_sha "$D/base.cpio.gz")"
+	ktap_check "old and new marker-a, both images kept (7 objects)" \
+		fb_status_has '"objects":7'
+
+	printf 'kernel %s/nope\ninitrd base %s/base.cpio.gz\n' "$D" "$D" >"$D/missing.manifest"
+	expect_refused "a missing kernel is refused" "nope: No such file" \
+		--image "$D/missing.manifest"
+	expect_refused "an unreadable module is refused" "not a regular file" \
+		--kernel "$D/vmlinuz" --initrd "$D/base.cpio.gz" --initrd "$D"
+	free=$(fb_json_num free_bytes)
+	truncate -s $((free + 1048576)) "$D/huge.cpio"
+	expect_refused "an image larger than the free space is refused" \
+		"nothing was changed" --kernel "$D/vmlinuz" --initrd "$D/huge.cpio"
+	rm -f "$D/huge.cpio"
+	ktap_check "marker-c" mkmarker c C1
+	expect_refused "an image without fastboot.ko is refused" \
+		"carries no fastboot.ko" --no-exec --kernel "$D/vmlinuz" --initrd "$D/c.cpio"
+	ktap_check "--rollback with --kernel is a usage error (exit 2)" \
+		sh -c "fastboot update --rollback --kernel $D/vmlinuz; [ \$? -eq 2 ]"
+
+	a1="b:$(cut -c1-60 "$D/a1.sha")"
+	ktap_check "corrupt the previous image's marker-a" fb_poke_object "$a1" 10
+	expect_refused "rollback refused: corrupted module, changed source" \
+		"no longer matches it" --rollback --no-exec
+	ktap_check "undo the corruption" fb_poke_object "$a1" 10
+	fb_update_to_next_stage --rollback
+}
+
+stage_4() {
+	ktap_check "module loads" modprobe fastboot
+	ktap_check "rolled back: marker a from v1" grep -qx A1 /markers/a
+	ktap_check "marker b" grep -qx B1 /markers/b
+	ktap_check "status shows image img.3" fb_status_has '"image":"img.3"'
+	ktap_check "history: boot 4 by update into img.3" \
+		sh -c 'fastboot log --json | grep -q "\"boot\":4,\"reason\":\"update\",\"release\":\"[^\"]*\",\"image\":\"img.3\""'
+	ktap_check "no kernel warnings" dmesg_clean
+}

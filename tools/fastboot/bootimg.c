@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fastboot tool: look inside a boot image.  The kernel's release comes
+ * from the bzImage setup header; a module's vermagic from its .modinfo
+ * section, read with libelf, after unpacking the initramfs archives.
+ */
+#include <gelf.h>
+#include <libelf.h>
+#include <lzma.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+#include "bootimg.h"
+
+#define MAX_UNPACKED	(1ull << 31)	/* refuse bombs */
+
+int bzimage_release(const uint8_t *buf, size_t len, char *rel, size_t rel_len)
+{
+	size_t off, n = 0;
+
+	/* "HdrS" at 0x202; kernel_version at 0x20e points 0x200 before it. */
+	if (len < 0x210 || memcmp(buf + 0x202, "HdrS", 4))
+		return -1;
+	off = (size_t)(buf[0x20e] | buf[0x20f] << 8) + 0x200;
+	if (off >= len)
+		return -1;
+	while (off + n < len && n + 1 < rel_len && buf[off + n] > ' ')
+		n++;
+	if (n == 0)
+		return -1;
+	memcpy(rel, buf + off, n);
+	rel[n] = 0;
+	return 0;
+}
+
+struct out {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static int out_room(struct out *o, size_t more)
+{
+	if (o->len + more <= o->cap)
+		return 0;
+	if (o->len + more > MAX_UNPACKED)
+		return -1;
+	size_t cap = o->cap ? o->cap : 1 << 20;
+
+	while (cap < o->len + more)
+		cap *= 2;
+	uint8_t *nb = realloc(o->buf, cap);
+
+	if (!nb)
+		return -1;
+	o->buf = nb;
+	o->cap = cap;
+	return 0;
+}
+
+/* Each decompressor returns the bytes of input consumed, or 0 on error. */
+static size_t gunzip(const uint8_t *in, size_t len, struct out *o)
+{
+	z_stream z = { .next_in = (Bytef *)in, .avail_in = (uInt)len };
+	int r = Z_OK;
+
+	if (len > UINT32_MAX || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return 0;
+	while (r == Z_OK) {
+		if (out_room(o, 1 << 20)) {
+			r = Z_MEM_ERROR;
+			break;
+		}
+		z.next_out = o->buf + o->len;
+		z.avail_out = (uInt)(o->cap - o->len);
+		r = inflate(&z, Z_NO_FLUSH);
+		o->len = o->cap - z.avail_out;
+	}
+	inflateEnd(&z);
+	return r == Z_STREAM_END ? len - z.avail_in : 0;
+}
+
+static size_t unzstd(const uint8_t *in, size_t len, struct out *o)
+{
+	size_t frame = ZSTD_findFrameCompressedSize(in, len);
+	ZSTD_DStream *d;
+	ZSTD_inBuffer ib = { in, 0, 0 };
+	size_t r = 1;
+
+	if (ZSTD_isError(frame))
+		return 0;
+	ib.size = frame;
+	d = ZSTD_createDStream();
+	if (!d)
+		return 0;
+	while (r && ib.pos < ib.size) {
+		ZSTD_outBuffer ob;
+
+		if (out_room(o, 1 << 20))
+			break;
+		ob.dst = o->buf + o->len;
+		ob.size = o->cap - o->len;
+		ob.pos = 0;
+		r = ZSTD_decompressStream(d, &ob, &ib);
+		o->len += ob.pos;
+		if (ZSTD_isError(r))
+			break;
+	}
+	ZSTD_freeDStream(d);
+	return !ZSTD_isError(r) && r == 0 ? frame : 0;
+}
+
+static size_t unxz(const uint8_t *in, size_t len, struct out *o)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_ret r = LZMA_OK;
+
+	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+		return 0;
+	s.next_in = in;
+	s.avail_in = len;
+	while (r == LZMA_OK) {
+		if (out_room(o, 1 << 20)) {
+			r = LZMA_MEM_ERROR;
+			break;
+		}
+		s.next_out = o->buf + o->len;
+		s.avail_out = o->cap - o->len;
+		r = lzma_code(&s, LZMA_FINISH);
+		o->len = o->cap - s.avail_out;
+	}
+	lzma_end(&s);
+	return r == LZMA_STREAM_END ? (size_t)s.total_in : 0;
+}
+
+typedef size_t (*unpack_fn)(const uint8_t *, size_t, struct out *);
+
+static const struct {
+	const char *name;
+	const uint8_t magic[6];
+	size_t magic_len;
+	unpack_fn fn;
+} formats[] = {
+	{ "gzip", { 0x1f, 0x8b }, 2, gunzip },
+	{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4, unzstd },
+	{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, unxz },
+};
+
+static unsigned long hex8(const uint8_t *p)
+{
+	char b[9];
+
+	memcpy(b, p, 8);
+	b[8] = 0;
+	return strtoul(b, NULL, 16);
+}
+
+static void read_vermagic(const uint8_t *ko, size_t len, char *out,
+			  size_t out_len)
+{
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	out[0] = 0;
+	elf_version(EV_CURRENT);
+	e = elf_memory((char *)ko, len);
+	if (!e)
+		return;
+	if (elf_getshdrstrndx(e, &shstrndx) == 0) {
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh))
+				break;
+			name = elf_strptr(e, shstrndx, sh.sh_name);
+			if (!name || strcmp(name, ".modinfo"))
+				continue;
+			d = elf_getdata(scn, NULL);
+			for (size_t i = 0; d && i < d->d_size;) {
+				const char *s = (const char *)d->d_buf + i;
+				size_t n = strnlen(s, d->d_size - i);
+
+				if (n < d->d_size - i && !strncmp(s, "vermagic=", 9)) {
+					snprintf(out, out_len, "%s", s + 9);
+					break;
+				}
+				i += n + 1;
+			}
+			break;
+		}
+	}
+	elf_end(e);
+}
+
+static int scan(const uint8_t *buf, size_t len, const char *module,
+		struct ko_found *f, char *why, size_t why_len, int depth);
+
+/* A module file inside the archive, possibly compressed itself. */
+static void found_module(const char *name, const uint8_t *data, size_t len,
+			 struct ko_found *f)
+{
+	struct out o = { 0 };
+	size_t i;
+
+	snprintf(f->path, sizeof(f->path), "%.255s", name);
+	f->count++;
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (len >= formats[i].magic_len &&
+		    !memcmp(data, formats[i].magic, formats[i].magic_len)) {
+			if (formats[i].fn(data, len, &o))
+				read_vermagic(o.buf, o.len, f->vermagic,
+					      sizeof(f->vermagic));
+			free(o.buf);
+			return;
+		}
+	read_vermagic(data, len, f->vermagic, sizeof(f->vermagic));
+}
+
+static bool is_module(const char *path, const char *module)
+{
+	const char *base = strrchr(path, '/');
+	size_t n = strlen(module);
+	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
+
+	base = base ? base + 1 : path;
+	if (strncmp(base, module, n))
+		return false;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (!strcmp(base + n, ext[i]))
+			return true;
+	return false;
+}
+
+/* One newc archive at buf; returns its length, or 0 if malformed. */
+static size_t cpio_archive(const uint8_t *buf, size_t len, const char *module,
+			   struct ko_found *f)
+{
+	size_t off = 0;
+
+	for (;;) {
+		unsigned long namesize, filesize, mode;
+		char name[4096];
+
+		if (len - off < 110 || (memcmp(buf + off, "070701", 6) &&
+					memcmp(buf + off, "070702", 6)))
+			return 0;
+		mode = hex8(buf + off + 14);
+		filesize = hex8(buf + off + 54);
+		namesize = hex8(buf + off + 94);
+		if (namesize == 0 || namesize > sizeof(name) ||
+		    namesize > len - off - 110)
+			return 0;
+		memcpy(name, buf + off + 110, namesize);
+		name[namesize - 1] = 0;
+		off = (off + 110 + namesize + 3) & ~(size_t)3;
+		if (filesize > len - off)
+			return 0;
+		if (!strcmp(name, "TRAILER!!!"))
+			return off + filesize;
+		if ((mode & 0170000) == 0100000 && is_module(name, module))
+			found_module(name, buf + off, filesize, f);
+		off = (off + filesize + 3) & ~(size_t)3;
+		if (off > len)
+			return 0;
+	}
+}
+
+static int scan(const uint8_t *buf, size_t len, const char *module,
+		struct ko_found *f, char *why, size_t why_len, int depth)
+{
+	size_t off = 0, i, n;
+
+	if (depth > 4) {
+		snprintf(why, why_len, "archives nested too deeply");
+		return -1;
+	}
+	while (off < len) {
+		if (buf[off] == 0) {	/* padding between archives */
+			off++;
+			continue;
+		}
+		if (len - off >= 6 && !memcmp(buf + off, "07070", 5)) {
+			n = cpio_archive(buf + off, len - off, module, f);
+			if (!n) {
+				snprintf(why, why_len, "malformed cpio archive at offset %zu", off);
+				return -1;
+			}
+			off += n;
+			continue;
+		}
+		for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+			if (len - off >= formats[i].magic_len &&
+			    !memcmp(buf + off, formats[i].magic, formats[i].magic_len))
+				break;
+		if (i == sizeof(formats) / sizeof(formats[0])) {
+			snprintf(why, why_len,
+				 "unsupported data at offset %zu (cpio, gzip, zstd and xz are understood)", off);
+			return -1;
+		}
+		struct out o = { 0 };
+
+		n = formats[i].fn(buf + off, len - off, &o);
+		if (!n) {
+			free(o.buf);
+			snprintf(why, why_len, "bad %s data at offset %zu", formats[i].name, off);
+			return -1;
+		}
+		int r = scan(o.buf, o.len, module, f, why, why_len, depth + 1);
+
+		free(o.buf);
+		if (r)
+			return r;
+		off += n;
+	}
+	return 0;
+}
+
+int initramfs_find_module(const uint8_t *buf, size_t len, const char *module,
+			  struct ko_found *found, char *why, size_t why_len)
+{
+	memset(found, 0, sizeof(*found));
+	why[0] = 0;
+	return scan(buf, len, module, found, why, why_len, 0);
+}

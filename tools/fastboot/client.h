@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * fastboot tool: thin wrappers over the /dev/fastboot ioctls.  They print
+ * nothing and return 0 or a negative errno, so callers choose the message.
+ */
+#ifndef FASTBOOT_CLIENT_H
+#define FASTBOOT_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastboot.h"
+
+int cl_status(int fd, struct fastboot_status *s);
+int cl_info(int fd, const char *name, struct fastboot_info *in);
+/* Next object at or after *index; -ENOENT past the last. */
+int cl_next(int fd, uint32_t *index, struct fastboot_info *in);
+int cl_put(int fd, const char *name, uint32_t type, const void *data,
+	   uint64_t len, const uint8_t tag[48]);
+int cl_rm(int fd, const char *name);
+/*
+ * Read a whole object, passing each chunk to sink (which returns 0 to go
+ * on), and compute its SHA-256 into digest.
+ */
+int cl_read(int fd, const struct fastboot_info *in,
+	    int (*sink)(void *ctx, const void *buf, size_t len), void *ctx,
+	    uint8_t digest[32]);
+
+#endif

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fastboot tool: image manifests and the image records kept in the store.
+ *
+ * Manifest (--image FILE), one directive per line, '#' starts a comment,
+ * fields separated by blanks (paths cannot contain blanks, here or in
+ * --kernel/--initrd):
+ *
+ *   name NAME                    optional label for the image
+ *   kernel PATH [SHA256]         the kernel (bzImage)
+ *   initrd NAME PATH [SHA256]    an initramfs module; repeat, in order
+ *   cmdline ARGS...              the kernel command line (rest of line)
+ *   reuse-cmdline                use the running kernel's command line
+ *
+ * A record in the store uses the same directives, with every module's
+ * SHA-256 and the identity of its source (size dev ino mtime_ns ctime_ns)
+ * before the path, behind a first line "fastboot-image 1".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "fastboot.h"
+#include "image.h"
+#include "sha256.h"
+
+#define RECORD_MAGIC "fastboot-image 1"
+
+void img_object_name(const uint8_t sha[32], char name[64])
+{
+	char hex[65];
+
+	sha256_hex(sha, hex);
+	snprintf(name, 64, IMG_OBJ_PREFIX "%.60s", hex);
+}
+
+int img_parse_hex(const char *hex, uint8_t sha[32])
+{
+	int i;
+
+	if (strlen(hex) != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)hex[i]))
+			return -1;
+	for (i = 0; i < 32; i++) {
+		unsigned int b;
+
+		sscanf(hex + 2 * i, "%2x", &b);
+		sha[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+void img_ident_of(const struct stat *st, struct img_ident *id)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull +
+		       (uint64_t)st->st_mtim.tv_nsec;
+	id->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull +
+		       (uint64_t)st->st_ctim.tv_nsec;
+}
+
+bool img_ident_eq(const struct img_ident *a, const struct img_ident *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
+/* A module name: 1-63 printable bytes, no blanks or '/'. */
+static bool module_name_ok(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > 63)
+		return false;
+	for (i = 0; i < n; i++)
+		if (name[i] <= 0x20 || name[i] >= 0x7f || name[i] == '/')
+			return false;
+	return true;
+}
+
+static int set_module(struct img_module *m, const char *name,
+		      const char *path, const char *sha_hex)
+{
+	memset(m, 0, sizeof(*m));
+	if (!module_name_ok(name) || strlen(path) >= sizeof(m->path) || !*path ||
+	    strpbrk(path, " \t\n"))
+		return -1;
+	strcpy(m->name, name);
+	strcpy(m->path, path);
+	if (sha_hex) {
+		if (img_parse_hex(sha_hex, m->sha))
+			return -1;
+		m->has_sha = true;
+	}
+	return 0;
+}
+
+int img_add_initrd(struct img *img, const char *name, const char *path,
+		   const char *sha_hex)
+{
+	int i;
+
+	if (img->n_initrd == IMG_MAX_INITRDS)
+		return fb_error(path, "more than %d initrd modules",
+				IMG_MAX_INITRDS);
+	for (i = 0; i < img->n_initrd; i++)
+		if (!strcmp(img->initrd[i].name, name))
+			return fb_error(name, "two initrd modules share this name");
+	if (set_module(&img->initrd[img->n_initrd], name, path, sha_hex))
+		return fb_error(path, "bad initrd module (name '%s')", name);
+	img->n_initrd++;
+	return 0;
+}
+
+/* Split line into at most max blank-separated words; returns the count. */
+static int split(char *line, char **w, int max, char **rest_after_first)
+{
+	int n = 0;
+	char *p = line;
+
+	*rest_after_first = NULL;
+	while (n < max) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (n == 1) {
+			char *r = p;
+
+			while (*r == ' ' || *r == '\t')
+				r++;
+			*rest_after_first = r;
+		}
+		if (*p)
+			*p++ = 0;
+	}
+	return n;
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
+		     s[n - 1] == '\t'))
+		s[--n] = 0;
+}
+
+int img_parse_manifest(const char *path, struct img *img)
+{
+	char line[IMG_CMDLINE_MAX + 64], copy[sizeof(line)], *w[5], *rest;
+	FILE *f = fopen(path, "r");
+	int lineno = 0, n, ret = 0;
+	bool have_kernel = false;
+
+	if (!f)
+		return fb_error(path, "%s", strerror(errno));
+	memset(img, 0, sizeof(*img));
+	while (!ret && fgets(line, sizeof(line), f)) {
+		lineno++;
+		chomp(line);
+		strcpy(copy, line);
+		n = split(line, w, 5, &rest);
+		if (n == 0 || w[0][0] == '#')
+			continue;
+		if (!strcmp(w[0], "cmdline")) {
+			const char *args = copy + (rest - line);
+
+			if (strlen(args) >= sizeof(img->cmdline))
+				ret = fb_error(path, "line %d: command line too long", lineno);
+			strcpy(img->cmdline, args);
+			img->has_cmdline = true;
+		} else if (!strcmp(w[0], "reuse-cmdline") && n == 1) {
+			img->reuse_cmdline = true;
+		} else if (!strcmp(w[0], "name") && n == 2 && module_name_ok(w[1])) {
+			strcpy(img->name, w[1]);
+		} else if (!strcmp(w[0], "kernel") && (n == 2 || n == 3) && !have_kernel) {
+			if (set_module(&img->kernel, "kernel", w[1], n == 3 ? w[2] : NULL))
+				ret = fb_error(path, "line %d: bad kernel line", lineno);
+			have_kernel = true;
+		} else if (!strcmp(w[0], "initrd") && (n == 3 || n == 4)) {
+			if (img_add_initrd(img, w[1], w[2], n == 4 ? w[3] : NULL))
+				ret = EXIT_FAIL;
+		} else {
+			ret = fb_error(path, "line %d: cannot parse '%s'", lineno, copy);
+		}
+	}
+	fclose(f);
+	if (!ret && !have_kernel)
+		ret = fb_error(path, "no kernel line");
+	if (!ret && img->has_cmdline && img->reuse_cmdline)
+		ret = fb_error(path, "both cmdline and reuse-cmdline");
+	return ret;
+}
+
+static int record_module(char *buf, size_t len, const char *kind,
+			 const struct img_module *m)
+{
+	char hex[65];
+
+	sha256_hex(m->sha, hex);
+	return snprintf(buf, len, "%s %s %s %" PRIu64 " %" PRIu64 " %" PRIu64
+			" %" PRIu64 " %" PRIu64 " %s\n", kind, m->name, hex,
+			m->size, m->ident.dev, m->ident.ino, m->ident.mtime_ns,
+			m->ident.ctime_ns, m->path);
+}
+
+/* Returns the length written, or 0 if buf is too small. */
+size_t img_record_format(const struct img *img, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i, n;
+
+	n = snprintf(buf, len, RECORD_MAGIC "\nname %s\ncmdline %s\n",
+		     img->name[0] ? img->name : "-", img->cmdline);
+	if (n < 0 || (size_t)n >= len)
+		return 0;
+	off = (size_t)n;
+	n = record_module(buf + off, len - off, "kernel", &img->kernel);
+	if (n < 0 || (size_t)n >= len - off)
+		return 0;
+	off += (size_t)n;
+	for (i = 0; i < img->n_initrd; i++) {
+		n = record_module(buf + off, len - off, "initrd", &img->initrd[i]);
+		if (n < 0 || (size_t)n >= len - off)
+			return 0;
+		off += (size_t)n;
+	}
+	return off;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/* Parse "NAME SHA SIZE DEV INO MTIME CTIME PATH" into m. */
+static int parse_record_module(char *rest, struct img_module *m)
+{
+	char *w[9], *r;
+	int n, i;
+
+	n = split(rest, w, 9, &r);
+	if (n != 8)
+		return -1;
+	if (set_module(m, w[0], w[7], w[1]))
+		return -1;
+	for (i = 2; i < 7; i++) {
+		uint64_t *dst[] = { &m->size, &m->ident.dev, &m->ident.ino,
+				    &m->ident.mtime_ns, &m->ident.ctime_ns };
+
+		if (parse_u64(w[i], dst[i - 2]))
+			return -1;
+	}
+	m->ident.size = m->size;
+	m->has_ident = true;
+	return 0;
+}
+
+int img_record_parse(const char *text, size_t len, struct img *img,
+		     char *why, size_t why_len)
+{
+	char *buf, *line, *save = NULL, *rest, *w[2];
+	bool magic = false, kernel = false, cmdline = false;
+	int ret = 0;
+
+	memset(img, 0, sizeof(*img));
+	if (len > 1 << 20 || memchr(text, 0, len)) {
+		snprintf(why, why_len, "not a text record");
+		return -1;
+	}
+	buf = strndup(text, len);
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!magic) {
+			magic = !strcmp(line, RECORD_MAGIC);
+			if (!magic)
+				ret = -1;
+			continue;
+		}
+		if (!strncmp(line, "cmdline ", 8) || !strcmp(line, "cmdline")) {
+			const char *c = line[7] ? line + 8 : "";
+
+			if (strlen(c) >= sizeof(img->cmdline))
+				ret = -1;
+			else
+				strcpy(img->cmdline, c);
+			img->has_cmdline = cmdline = true;
+			continue;
+		}
+		if (!strncmp(line, "kernel ", 7) && !kernel) {
+			ret = parse_record_module(line + 7, &img->kernel);
+			kernel = true;
+		} else if (!strncmp(line, "initrd ", 7) &&
+			   img->n_initrd < IMG_MAX_INITRDS) {
+			ret = parse_record_module(line + 7,
+						  &img->initrd[img->n_initrd++]);
+		} else if (split(line, w, 2, &rest) == 2 && !strcmp(w[0], "name")) {
+			if (strcmp(w[1], "-") && module_name_ok(w[1]))
+				strcpy(img->name, w[1]);
+		} else {
+			ret = -1;
+		}
+	}
+	free(buf);
+	if (!ret && (!magic || !kernel || !cmdline))
+		ret = -1;
+	if (ret)
+		snprintf(why, why_len, "malformed image record");
+	return ret;
+}
