@@ -37,3 +37,106 @@ clean:
 	rm -rf build
 
 .PHONY: all module test-module tool deps check demo clean
+
+# ---------------------------------------------------------------------------
+# Installing on a host (packaging/, dkms.conf).
+#
+#   make install   [DESTDIR=...] [PREFIX=/usr]  the tool, fastboot(8), bash
+#                  completion and systemd units under PREFIX; the config files
+#                  /etc/default/fastboot and /etc/modprobe.d/fastboot.conf,
+#                  kept when present and changed
+#   make uninstall [DESTDIR=...] [PREFIX=/usr]  the same, removed (config files
+#                  only when unchanged)
+#   make install-dkms [DESTDIR=...]  the module source to /usr/src/fastboot-VER;
+#                  without DESTDIR also `dkms install` it for the running kernel
+#   make dkms-check  scripts/dkms-check.sh: dkms add, build, remove (root)
+#   make check-cli   selftests/cli-consistency.sh: tool, man page, completion
+# ---------------------------------------------------------------------------
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DKMSSRCDIR ?= /usr/src
+INSTALL ?= install
+# The version is written once, as PACKAGE_VERSION in dkms.conf.
+FB_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$$/\1/p' dkms.conf)
+FB_UNITS := fastboot.service fastboot-arm.service
+FB_CONFIGS := default/fastboot modprobe.d/fastboot.conf
+FB_DKMS_FILES := Kbuild dkms.conf kmod/Kbuild \
+	$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h kmod/uapi/*.h)
+# Paths in the units, for another PREFIX or SYSCONFDIR.
+FB_UNIT_SED := -e 's|/usr/sbin/fastboot|$(SBINDIR)/fastboot|g' \
+	-e 's|/etc/default/fastboot|$(SYSCONFDIR)/default/fastboot|g'
+
+install: tool
+	$(INSTALL) -D -m 0755 tools/fastboot/fastboot $(DESTDIR)$(SBINDIR)/fastboot
+	$(INSTALL) -D -m 0644 Documentation/fastboot.8 $(DESTDIR)$(MANDIR)/man8/fastboot.8
+	$(INSTALL) -D -m 0644 packaging/bash-completion/fastboot $(DESTDIR)$(BASHCOMPDIR)/fastboot
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(FB_UNITS); do \
+		sed $(FB_UNIT_SED) packaging/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	@for f in $(FB_CONFIGS); do \
+		d=$(DESTDIR)$(SYSCONFDIR)/$$f; \
+		if [ -e $$d ] && ! cmp -s packaging/$$f $$d; then \
+			echo "install: keeping $$d (changed; new one in packaging/$$f)"; \
+		else \
+			echo "$(INSTALL) -D -m 0644 packaging/$$f $$d"; \
+			$(INSTALL) -D -m 0644 packaging/$$f $$d || exit 1; \
+		fi; \
+	done
+	@echo "install: done; then: systemctl daemon-reload; systemctl enable fastboot.service fastboot-arm.service"
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/fastboot $(DESTDIR)$(MANDIR)/man8/fastboot.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/fastboot \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(FB_UNITS))
+	@for f in $(FB_CONFIGS); do \
+		d=$(DESTDIR)$(SYSCONFDIR)/$$f; \
+		if [ -e $$d ] && ! cmp -s packaging/$$f $$d; then \
+			echo "uninstall: keeping $$d (changed)"; \
+		else \
+			echo "rm -f $$d"; rm -f $$d; \
+		fi; \
+	done
+
+install-dkms:
+	test -n "$(FB_VERSION)"
+	for f in $(FB_DKMS_FILES); do \
+		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DKMSSRCDIR)/fastboot-$(FB_VERSION)/$$f || exit 1; \
+	done
+	if [ -z "$(DESTDIR)" ]; then \
+		dkms status -m fastboot -v $(FB_VERSION) | grep -q . || \
+			dkms add -m fastboot -v $(FB_VERSION) && \
+		dkms install -m fastboot -v $(FB_VERSION); \
+	fi
+
+dkms-check:
+	scripts/dkms-check.sh $(KVER)
+
+check-cli: tool
+	selftests/cli-consistency.sh
+
+.PHONY: install uninstall install-dkms dkms-check check-cli
+
+# ---------------------------------------------------------------------------
+# Other Debian kernels (scripts/kernels.sh, scripts/check-kernels.sh).
+#
+#   make kernels        build kmod/ and selftests/kmod/ with -Werror against
+#                       bookworm's 6.1 (host), trixie's and sid's kernels
+#                       (cached debootstrap chroots under build/kernels/);
+#                       modules and vmlinuz go to build/kernels/<kver>/
+#   make check-kernels  the same, then the VM scenarios store and
+#                       store-unclean on each kernel with its own module
+#                       (root; FB_KERNELS_SCENARIOS overrides the list)
+# ---------------------------------------------------------------------------
+kernels: deps
+	scripts/kernels.sh bookworm trixie sid
+
+check-kernels: deps tool
+	scripts/check-kernels.sh bookworm trixie sid
+
+.PHONY: kernels check-kernels
