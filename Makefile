@@ -7,7 +7,7 @@ KVER ?= 6.1.0-56-amd64
 KDIR ?= /usr/src/linux-headers-$(KVER)
 PWD := $(CURDIR)
 
-all: module tool test-module
+all: module tool test-module vm-bins
 
 module:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
@@ -17,6 +17,13 @@ test-module:
 
 tool:
 	$(MAKE) -C tools/fastboot
+
+# Static helper programs for the in-VM scenarios (selftests/vm/*.c).
+VM_BINS := $(patsubst selftests/vm/%.c,build/vm-bin/%,$(wildcard selftests/vm/*.c))
+vm-bins: $(VM_BINS)
+build/vm-bin/%: selftests/vm/%.c
+	@mkdir -p build/vm-bin
+	$(CC) -O2 -Wall -Wextra -Werror -static -Ikmod -o $@ $<
 
 deps:
 	scripts/deps.sh
@@ -36,7 +43,7 @@ clean:
 	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module test-module tool deps check demo clean
+.PHONY: all module test-module tool vm-bins deps check demo clean
 
 # ---------------------------------------------------------------------------
 # Installing on a host (packaging/, dkms.conf).
@@ -140,3 +147,39 @@ check-kernels: deps tool
 	scripts/check-kernels.sh bookworm trixie sid
 
 .PHONY: kernels check-kernels
+
+# ---------------------------------------------------------------------------
+# Reliability and security tests (selftests/fuzz/, selftests/vm/hostile.c).
+#
+#   make fuzz        build the libFuzzer target (clang) and fuzz the attach
+#                    and validate path for FUZZ_SECONDS (default 60)
+#   make check-fuzz  the fuzz regression corpus through a gcc ASan/UBSan
+#                    driver (also part of make check)
+#   make fb-hostile  build/bin/fb-hostile, static, for the VM initramfs
+#                    (scenario reliability); built by `make all`
+#   make check-long  the reliability scenario with 20 kexec cycles
+#                    (FB_REL_KEXEC_CYCLES; `make check` runs 3)
+# ---------------------------------------------------------------------------
+FUZZ_SECONDS ?= 60
+
+all: fb-hostile
+
+fb-hostile: build/bin/fb-hostile
+
+build/bin/fb-hostile: selftests/vm/hostile.c kmod/uapi/fastboot.h
+	@mkdir -p build/bin
+	$(CC) -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Ikmod -o $@ $<
+
+fuzz:
+	$(MAKE) -C selftests/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+check-fuzz:
+	$(MAKE) -s -C selftests/fuzz check
+
+check-long: deps
+	$(MAKE) all
+	FB_VM_BUILD=build/vm-long FB_VM_TIMEOUT=1800 \
+		FB_VM_APPEND="fbrel.kexec=$${FB_REL_KEXEC_CYCLES:-20}" \
+		selftests/run-vm.sh reliability
+
+.PHONY: fb-hostile fuzz check-fuzz check-long

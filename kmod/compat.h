@@ -10,14 +10,20 @@
 #include <crypto/sha2.h>
 
 /*
- * SHA-256 library.  Up to 6.15 the context is struct sha256_state and
- * update takes an unsigned int length; from 6.16 it is struct sha256_ctx.
+ * SHA-256 library.  Up to 6.16 the context is struct sha256_state (update
+ * takes an unsigned int length); from 6.17 (lib/crypto rework) it is
+ * struct sha256_ctx (size_t length), while struct sha256_state lives on
+ * for the crypto API.  Neither is announced by a macro, so the context
+ * type is taken from sha256_init()'s own prototype rather than from
+ * LINUX_VERSION_CODE (Debian 12's 6.1, 13's 6.12 and sid's 7.2 checked).
+ * The forward declaration keeps older kernels' headers, which lack
+ * struct sha256_ctx, from warning about it in the prototype below.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
-typedef struct sha256_ctx fastboot_sha256_ctx;
-#else
-typedef struct sha256_state fastboot_sha256_ctx;
-#endif
+struct sha256_ctx;
+typedef typeof(*__builtin_choose_expr(
+	__builtin_types_compatible_p(typeof(sha256_init),
+				     void (struct sha256_ctx *)),
+	(struct sha256_ctx *)0, (struct sha256_state *)0)) fastboot_sha256_ctx;
 
 static inline void fastboot_sha256_init(fastboot_sha256_ctx *c)
 {
@@ -34,5 +40,93 @@ static inline void fastboot_sha256_final(fastboot_sha256_ctx *c, u8 *out)
 {
 	sha256_final(c, out);
 }
+
+/*
+ * kmsg dumpers.  From 6.11 the callback gets a struct kmsg_dump_detail
+ * instead of the reason.  FASTBOOT_KMSG_DUMPER(name, fn) defines a
+ * callback "name" that calls void fn(enum kmsg_dump_reason).
+ */
+#include <linux/kmsg_dump.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define FASTBOOT_KMSG_DUMPER(name, fn)					\
+	static void name(struct kmsg_dumper *d,				\
+			 struct kmsg_dump_detail *detail)		\
+	{								\
+		fn(detail->reason);					\
+	}
+#else
+#define FASTBOOT_KMSG_DUMPER(name, fn)					\
+	static void name(struct kmsg_dumper *d,				\
+			 enum kmsg_dump_reason reason)			\
+	{								\
+		fn(reason);						\
+	}
+#endif
+
+/*
+ * Inode times: 6.6 made them private behind accessors and added
+ * simple_inode_init_ts(); vm_flags became read-only behind vm_flags_set()
+ * in 6.3.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static inline void fastboot_inode_init_ts(struct inode *inode)
+{
+	simple_inode_init_ts(inode);
+}
+#else
+static inline void fastboot_inode_init_ts(struct inode *inode)
+{
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+}
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline void fastboot_vm_flags_set(struct vm_area_struct *vma,
+					 vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
+#else
+static inline void fastboot_vm_flags_set(struct vm_area_struct *vma,
+					 vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/* inode_operations take the mount's idmap from 6.3, its userns before. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define FASTBOOT_IDMAP_ARG struct mnt_idmap *idmap
+#else
+#define FASTBOOT_IDMAP_ARG struct user_namespace *mnt_userns
+#endif
+
+/*
+ * Pseudo filesystems.  From 6.17 a superblock's default dentry operations
+ * are set with set_default_d_op() (sb->s_d_op became private), and from
+ * 6.18 generic_delete_inode() is called inode_just_drop().  Neither change
+ * is visible to the preprocessor; checked against Debian's 6.1 and 6.12
+ * (old names) and 7.2 (new names) headers.
+ */
+#include <linux/dcache.h>
+#include <linux/fs.h>
+
+static inline void fastboot_set_default_d_op(struct super_block *sb,
+					     const struct dentry_operations *ops)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+	set_default_d_op(sb, ops);
+#else
+	sb->s_d_op = ops;
+#endif
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define fastboot_drop_inode_delete inode_just_drop
+#else
+#define fastboot_drop_inode_delete generic_delete_inode
+#endif
 
 #endif /* FASTBOOT_COMPAT_H */

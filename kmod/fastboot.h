@@ -31,10 +31,13 @@ struct fastboot_store {
 	bool readonly;
 	bool fallback;
 	bool sealed;			/* given up for a reboot */
+	bool crash_started;		/* the panic path began a crash record */
+	char armed_image[64];		/* set by fastboot arm, in memory only */
 	char why[FB_WHY_MAX];
 	struct fb_meta *cur;		/* mirror of the committed state */
 	struct fb_meta *work;		/* working copy of a transaction */
 	u32 *scratch;			/* FB_MAX_OBJECTS u32s for validation */
+	u32 users[FB_MAX_OBJECTS];	/* open guest memory files per slot */
 };
 
 extern struct fastboot_store fastboot_store;
@@ -54,8 +57,20 @@ void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
 				 char *image);
 /* Seal for an orderly reboot (may sleep). */
 void fastboot_store_seal(struct fastboot_store *st, u32 reason);
-/* Seal from panic context: takes no lock and allocates nothing. */
-void fastboot_store_seal_panic(struct fastboot_store *st);
+/* Panic context: take no lock and allocate nothing. */
+void fastboot_store_seal_panic(struct fastboot_store *st, const char *msg);
+void fastboot_store_crash_log(struct fastboot_store *st);
+
+/* Guest memory regions (store.c). */
+int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
+				u64 size, u32 mode, u32 uid, u32 gid);
+/* Find guest object name (with id, if not 0): its slot, or -ENOENT. */
+int fastboot_store_guest_find(struct fastboot_store *st, const char *name,
+			      u64 id);
+
+/* guestmem.c: the fastbootfs pseudo-filesystem over guest regions. */
+int fastboot_guestfs_init(void);
+void fastboot_guestfs_exit(void);
 
 /* ioctl.c: /dev/fastboot. */
 int fastboot_dev_init(void);

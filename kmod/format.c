@@ -591,3 +591,69 @@ void fb_seal_clear(struct fb_region *r)
 
 	r->write(r, FB_SEAL_OFFSET, &zero, sizeof(zero));
 }
+
+static struct fb_crash *crash_ptr(const struct fb_region *r)
+{
+	return (struct fb_crash *)(r->base + FB_CRASH_OFFSET);
+}
+
+/**
+ * fb_crash_begin() - start a crash record for the boot in @m.
+ * Called from the panic path: writes the header and message directly,
+ * without any buffer of its own.  The log is added by fb_crash_set_log()
+ * once it has been copied to FB_CRASH_LOG_OFFSET.
+ */
+void fb_crash_begin(struct fb_region *r, const struct fb_meta *m,
+		    uint64_t time_ns, const char *msg)
+{
+	struct fb_crash c;
+	size_t n = msg ? strlen(msg) : 0;
+
+	memset(&c, 0, sizeof(c));
+	c.magic = FB_CRASH_MAGIC;
+	memcpy(c.uuid, m->sb.uuid, sizeof(c.uuid));
+	c.boot = m->sb.boot_count;
+	c.time_ns = time_ns;
+	if (n >= sizeof(c.msg))
+		n = sizeof(c.msg) - 1;
+	memcpy(c.msg, msg, n);
+	c.msg_len = (uint32_t)n;
+	c.crc = crc_skip(&c, sizeof(c), offsetof(struct fb_crash, crc));
+	r->write(r, FB_CRASH_OFFSET, &c, sizeof(c));
+}
+
+/** fb_crash_set_log() - account for @log_len bytes at FB_CRASH_LOG_OFFSET. */
+void fb_crash_set_log(struct fb_region *r, uint32_t log_len)
+{
+	struct fb_crash c;
+
+	memcpy(&c, crash_ptr(r), sizeof(c));
+	if (log_len > FB_CRASH_LOG_MAX)
+		log_len = FB_CRASH_LOG_MAX;
+	c.log_len = log_len;
+	c.log_crc = ~fb_crc32c(0xffffffffu, r->base + FB_CRASH_LOG_OFFSET, log_len);
+	c.crc = crc_skip(&c, sizeof(c), offsetof(struct fb_crash, crc));
+	r->write(r, FB_CRASH_OFFSET, &c, sizeof(c));
+}
+
+/**
+ * fb_crash_valid() - is there a crash record for this store?
+ * Returns 0 (none), 1 (header and message valid, log missing or cut
+ * short: log_len is then to be ignored) or 2 (complete).
+ */
+int fb_crash_valid(const struct fb_region *r, const struct fb_meta *m)
+{
+	const struct fb_crash *c = crash_ptr(r);
+
+	if (c->magic != FB_CRASH_MAGIC ||
+	    crc_skip(c, sizeof(*c), offsetof(struct fb_crash, crc)) != c->crc ||
+	    memcmp(c->uuid, m->sb.uuid, sizeof(c->uuid)) ||
+	    c->boot == 0 || c->boot > m->sb.boot_count ||
+	    c->msg_len >= sizeof(c->msg) || c->msg[c->msg_len] ||
+	    c->log_len > FB_CRASH_LOG_MAX)
+		return 0;
+	if (~fb_crc32c(0xffffffffu, r->base + FB_CRASH_LOG_OFFSET, c->log_len) !=
+	    c->log_crc)
+		return 1;
+	return 2;
+}

@@ -261,6 +261,35 @@ struct fb_seal {
 	uint64_t boottime_ns;
 };
 
+/**
+ * DOC: Crash record
+ *
+ * struct fb_crash - written by the panic path into the crash record area
+ * (FB_CRASH_OFFSET, FB_CRASH_BYTES): a 512-byte header with the panic
+ * message, followed by up to FB_CRASH_LOG_MAX bytes of the end of the
+ * kernel log, captured by a kmsg dumper.  ``crc`` covers the header (with
+ * ``crc`` zero) and ``log_crc`` the ``log_len`` log bytes, so a record cut
+ * short by a second fault is recognised.  ``uuid`` and ``boot`` tie it to
+ * the store and to the boot that crashed; the record stays until the next
+ * crash or format, and the boot history shows it for that boot.
+ */
+struct fb_crash {
+	uint64_t magic;
+	uint8_t uuid[16];
+	uint64_t boot;
+	uint64_t time_ns;
+	uint32_t msg_len;
+	uint32_t log_len;
+	uint32_t crc;
+	uint32_t log_crc;
+	char msg[256];
+	uint8_t reserved[200];
+};
+
+#define FB_CRASH_MAGIC		0x2148534152434246ull	/* "FBCRASH!" */
+#define FB_CRASH_LOG_OFFSET	(FB_CRASH_OFFSET + 512)
+#define FB_CRASH_LOG_MAX	(FB_CRASH_BYTES - 512)
+
 #define FB_ASSERT_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " has the wrong size")
 FB_ASSERT_SIZE(struct fb_boot_rec, 136);
@@ -269,6 +298,7 @@ FB_ASSERT_SIZE(struct fb_object, 192);
 FB_ASSERT_SIZE(struct fb_extent, 16);
 FB_ASSERT_SIZE(struct fb_meta, FB_META_BYTES);
 FB_ASSERT_SIZE(struct fb_seal, 64);
+FB_ASSERT_SIZE(struct fb_crash, 512);
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the fastboot format is used in place: little-endian hosts only");
 
@@ -335,6 +365,12 @@ void fb_commit(struct fb_region *r, int *cur_slot, struct fb_meta *m);
 void fb_seal_write(struct fb_region *r, const struct fb_meta *m,
 		   uint32_t reason, uint64_t time_ns, uint64_t boottime_ns);
 void fb_seal_clear(struct fb_region *r);
+
+/* Crash records (panic path, then read back by the next boot). */
+void fb_crash_begin(struct fb_region *r, const struct fb_meta *m,
+		    uint64_t time_ns, const char *msg);
+void fb_crash_set_log(struct fb_region *r, uint32_t log_len);
+int fb_crash_valid(const struct fb_region *r, const struct fb_meta *m);
 
 static inline uint64_t fb_pages(uint64_t bytes)
 {

@@ -11,6 +11,7 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/kexec.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
 #include <linux/module.h>
@@ -18,7 +19,10 @@
 #include "fastboot.h"
 #include "uapi/fastboot.h"
 
-static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER1);
+static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER2);
+static_assert(sizeof(struct fastboot_crash) == FASTBOOT_CRASH_SIZE_VER0);
+static_assert(sizeof(struct fastboot_arm) == FASTBOOT_ARM_SIZE_VER0);
+static_assert(sizeof(struct fastboot_guest) == FASTBOOT_GUEST_SIZE_VER0);
 static_assert(sizeof(struct fastboot_log) == FASTBOOT_LOG_SIZE_VER0);
 static_assert(sizeof(struct fastboot_boot) == sizeof(struct fb_boot_rec));
 static_assert(FASTBOOT_HISTORY_MAX == FB_BOOT_HISTORY);
@@ -106,6 +110,10 @@ static long ioc_status(struct fastboot_store *st, void __user *uarg)
 	s.flags = (st->readonly ? FASTBOOT_STATUS_READONLY : 0) |
 		  (st->fallback ? FASTBOOT_STATUS_FALLBACK : 0) |
 		  (st->sealed ? FASTBOOT_STATUS_SEALED : 0);
+	if (st->armed_image[0] && kexec_crash_loaded()) {
+		s.flags |= FASTBOOT_STATUS_ARMED;
+		memcpy(s.armed_image, st->armed_image, sizeof(s.armed_image));
+	}
 	strscpy(s.why, st->why, sizeof(s.why));
 	mutex_unlock(&st->lock);
 	return copy_out(uarg, &s, sizeof(s), usize);
@@ -181,10 +189,12 @@ static long ioc_info(struct fastboot_store *st, void __user *uarg)
 	if (in.flags & FASTBOOT_INFO_BY_NAME) {
 		idx = fb_obj_find(st->cur, in.name);
 	} else {
-		for (idx = in.index; idx < FB_MAX_OBJECTS; idx++)
+		/* in.index is a u32: bound it before it becomes an int. */
+		idx = in.index < FB_MAX_OBJECTS ? (int)in.index : FB_MAX_OBJECTS;
+		for (; idx < FB_MAX_OBJECTS; idx++)
 			if (st->cur->obj[idx].type != FB_OBJ_NONE)
 				break;
-		if (in.index >= FB_MAX_OBJECTS || idx == FB_MAX_OBJECTS)
+		if (idx == FB_MAX_OBJECTS)
 			idx = -1;
 	}
 	if (idx < 0) {
@@ -244,6 +254,82 @@ static long ioc_log(struct fastboot_store *st, void __user *uarg)
 	return ret;
 }
 
+static long ioc_crash(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_crash c;
+	const struct fb_crash *rec;
+	long usize = COPY_IN(c, uarg);
+	long ret = 0;
+	int valid;
+
+	if (usize < 0)
+		return usize;
+	if (c.flags || c.reserved)
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	if (st->state != FB_STATE_READY) {
+		ret = st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+		goto out;
+	}
+	valid = fb_crash_valid(&st->region.map, st->cur);
+	if (!valid) {
+		ret = -ENOENT;
+		goto out;
+	}
+	rec = (const struct fb_crash *)(st->region.map.base + FB_CRASH_OFFSET);
+	c.boot = rec->boot;
+	c.time_ns = rec->time_ns;
+	c.complete = valid == 2;
+	c.msg_len = rec->msg_len;
+	memcpy(c.msg, rec->msg, sizeof(c.msg));
+	c.log_len = valid == 2 ? rec->log_len : 0;
+	if (c.log_len && c.log_size &&
+	    copy_to_user(u64_to_user_ptr(c.log),
+			 st->region.map.base + FB_CRASH_LOG_OFFSET,
+			 min_t(u64, c.log_len, c.log_size)))
+		ret = -EFAULT;
+out:
+	mutex_unlock(&st->lock);
+	return ret ? ret : copy_out(uarg, &c, sizeof(c), usize);
+}
+
+static long ioc_arm(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_arm a;
+	long ret = COPY_IN(a, uarg);
+
+	if (ret < 0)
+		return ret;
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	if (a.flags & ~FASTBOOT_ARM_CLEAR)
+		return -EINVAL;
+	if (!(a.flags & FASTBOOT_ARM_CLEAR) &&
+	    (fb_name_valid(a.image, sizeof(a.image)) || !kexec_crash_loaded()))
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	if (a.flags & FASTBOOT_ARM_CLEAR)
+		memset(st->armed_image, 0, sizeof(st->armed_image));
+	else
+		memcpy(st->armed_image, a.image, sizeof(st->armed_image));
+	mutex_unlock(&st->lock);
+	return 0;
+}
+
+static long ioc_guest(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_guest g;
+	long ret = COPY_IN(g, uarg);
+
+	if (ret < 0)
+		return ret;
+	if (g.flags || g.reserved || (g.mode & ~0777) || !g.bytes ||
+	    fb_name_valid(g.name, sizeof(g.name)))
+		return -EINVAL;
+	return fastboot_store_guest_create(st, g.name, g.bytes, g.mode, g.uid,
+					   g.gid);
+}
+
 static long ioc_rm(struct fastboot_store *st, void __user *uarg)
 {
 	struct fastboot_rm r;
@@ -284,6 +370,12 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_read(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_RM):
 		return ioc_rm(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_CRASH):
+		return ioc_crash(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_ARM):
+		return ioc_arm(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_GUEST):
+		return ioc_guest(st, uarg);
 	}
 	return -ENOTTY;
 }

@@ -39,8 +39,13 @@ static int __init fastboot_init(void)
 	ret = fastboot_dev_init();
 	if (ret)
 		goto err_hooks;
+	ret = fastboot_guestfs_init();
+	if (ret)
+		goto err_dev;
 	return 0;
 
+err_dev:
+	fastboot_dev_exit();
 err_hooks:
 	fastboot_hooks_exit();
 err_store:
@@ -53,6 +58,7 @@ static void __exit fastboot_exit(void)
 {
 	struct fastboot_store *st = &fastboot_store;
 
+	fastboot_guestfs_exit();
 	fastboot_dev_exit();
 	fastboot_hooks_exit();
 	fastboot_store_detach(st);

@@ -4,13 +4,15 @@
  *
  * An orderly reboot, power-off or kexec (kernel_restart_prepare() runs
  * the reboot notifiers before a kexec) seals the store with reason
- * "update".  A panic seals it with reason "crash"; for the notifier to run
- * before a crash kexec, crash_kexec_post_notifiers must be set (fastboot
- * arm sets it).
+ * "update".  A panic seals it with reason "crash" and writes a crash record:
+ * the panic notifier stores the message, then a kmsg dumper the end of the
+ * kernel log.  Both run before a crash kexec only when
+ * crash_kexec_post_notifiers is set (fastboot arm sets it).
  */
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/reboot.h>
+#include "compat.h"
 #include "fastboot.h"
 
 static int fastboot_reboot_event(struct notifier_block *nb,
@@ -20,12 +22,26 @@ static int fastboot_reboot_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
+/* data is the panic message. */
 static int fastboot_panic_event(struct notifier_block *nb,
 				unsigned long action, void *data)
 {
-	fastboot_store_seal_panic(&fastboot_store);
+	fastboot_store_seal_panic(&fastboot_store, data);
 	return NOTIFY_DONE;
 }
+
+static void fastboot_dump(enum kmsg_dump_reason reason)
+{
+	if (reason == KMSG_DUMP_PANIC)
+		fastboot_store_crash_log(&fastboot_store);
+}
+
+FASTBOOT_KMSG_DUMPER(fastboot_kmsg_dump, fastboot_dump)
+
+static struct kmsg_dumper fastboot_dumper = {
+	.dump = fastboot_kmsg_dump,
+	.max_reason = KMSG_DUMP_PANIC,
+};
 
 static struct notifier_block fastboot_reboot_nb = {
 	.notifier_call = fastboot_reboot_event,
@@ -43,11 +59,18 @@ int fastboot_hooks_init(void)
 	if (ret)
 		return ret;
 	atomic_notifier_chain_register(&panic_notifier_list, &fastboot_panic_nb);
-	return 0;
+	ret = kmsg_dump_register(&fastboot_dumper);
+	if (ret) {
+		atomic_notifier_chain_unregister(&panic_notifier_list,
+						 &fastboot_panic_nb);
+		unregister_reboot_notifier(&fastboot_reboot_nb);
+	}
+	return ret;
 }
 
 void fastboot_hooks_exit(void)
 {
+	kmsg_dump_unregister(&fastboot_dumper);
 	atomic_notifier_chain_unregister(&panic_notifier_list,
 					 &fastboot_panic_nb);
 	unregister_reboot_notifier(&fastboot_reboot_nb);

@@ -10,9 +10,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/kmsg_dump.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
@@ -191,6 +193,9 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 	ret = -EEXIST;
 	if (st->state != FB_STATE_UNFORMATTED && !force)
 		goto out;
+	ret = -EBUSY;
+	if (memchr_inv(st->users, 0, sizeof(st->users)))
+		goto out;
 	if (st->state == FB_STATE_READY)
 		gen = st->cur->sb.generation;
 	else
@@ -289,7 +294,8 @@ int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 		goto out;
 	old = fb_obj_find(st->work, name);
 	ret = -EEXIST;
-	if (old >= 0 && (flags & FASTBOOT_PUT_NOREPLACE))
+	if (old >= 0 && ((flags & FASTBOOT_PUT_NOREPLACE) ||
+			 st->work->obj[old].type == FB_OBJ_GUEST))
 		goto out;
 	ret = fb_obj_alloc(st->work, name, type, len, 1, &idx);
 	if (ret)
@@ -374,6 +380,9 @@ int fastboot_store_rm(struct fastboot_store *st, const char *name)
 	ret = -ENOENT;
 	if (idx < 0)
 		goto out;
+	ret = -EBUSY;
+	if (st->users[idx])	/* a VMM still has it open or mapped */
+		goto out;
 	fb_obj_free(st->work, idx);
 	commit(st);
 	zero_object(st, st->work, idx);
@@ -397,6 +406,60 @@ void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
 		memcpy(image, b->image, sizeof(b->image));
 }
 
+#define GUEST_ALIGN_PAGES (SZ_2M >> PAGE_SHIFT)
+
+/**
+ * fastboot_store_guest_create() - a zeroed guest memory region, its
+ * extents 2 MiB aligned (and so 2 MiB aligned in physical memory when the
+ * region is), owned by uid:gid with permissions mode.
+ */
+int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
+				u64 size, u32 mode, u32 uid, u32 gid)
+{
+	struct fb_object *o;
+	int idx, ret;
+
+	if (fb_name_valid(name, FB_NAME_MAX) || !size || (mode & ~0777))
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	ret = begin(st);
+	if (ret)
+		goto out;
+	ret = -EEXIST;
+	if (fb_obj_find(st->work, name) >= 0)
+		goto out;
+	ret = fb_obj_alloc(st->work, name, FB_OBJ_GUEST, size,
+			   GUEST_ALIGN_PAGES, &idx);
+	if (ret)
+		goto out;
+	/* No tenant sees what the pages held before. */
+	zero_object(st, st->work, idx);
+	o = &st->work->obj[idx];
+	o->mode = mode;
+	o->uid = uid;
+	o->gid = gid;
+	o->ctime_ns = ktime_get_real_ns();
+	commit(st);
+out:
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+int fastboot_store_guest_find(struct fastboot_store *st, const char *name,
+			      u64 id)
+{
+	int idx;
+
+	lockdep_assert_held(&st->lock);
+	if (st->state != FB_STATE_READY || strnlen(name, FB_NAME_MAX) >= FB_NAME_MAX)
+		return -ENOENT;
+	idx = fb_obj_find(st->cur, name);
+	if (idx < 0 || st->cur->obj[idx].type != FB_OBJ_GUEST ||
+	    (id && st->cur->obj[idx].id != id))
+		return -ENOENT;
+	return idx;
+}
+
 /* Orderly reboot or kexec: wait for the operation in flight, then seal. */
 void fastboot_store_seal(struct fastboot_store *st, u32 reason)
 {
@@ -417,14 +480,36 @@ void fastboot_store_seal(struct fastboot_store *st, u32 reason)
  * after a commit completed, and uuid and boot count never change outside
  * format.  Write the seal record and nothing else.
  */
-void fastboot_store_seal_panic(struct fastboot_store *st)
+void fastboot_store_seal_panic(struct fastboot_store *st, const char *msg)
 {
 	struct fb_meta *m = READ_ONCE(st->cur);
+	u64 now = ktime_get_real_ns();
 
 	if (READ_ONCE(st->state) != FB_STATE_READY || st->readonly || !m ||
 	    st->sealed)
 		return;
-	fb_seal_write(&st->region.map, m, FB_REASON_CRASH,
-		      ktime_get_real_ns(), ktime_get_boottime_ns());
+	/* The record first: a seal always comes with its crash record. */
+	fb_crash_begin(&st->region.map, m, now, msg);
+	st->crash_started = true;
+	fb_seal_write(&st->region.map, m, FB_REASON_CRASH, now,
+		      ktime_get_boottime_ns());
 	st->sealed = true;
+}
+
+/*
+ * Panic, after the notifiers: copy the end of the kernel log straight into
+ * the crash record area (no buffer of our own) and seal the record.
+ */
+void fastboot_store_crash_log(struct fastboot_store *st)
+{
+	struct kmsg_dump_iter iter;
+	size_t len = 0;
+
+	if (!st->crash_started)
+		return;
+	kmsg_dump_rewind(&iter);
+	kmsg_dump_get_buffer(&iter, false,
+			     (char *)st->region.map.base + FB_CRASH_LOG_OFFSET,
+			     FB_CRASH_LOG_MAX, &len);
+	fb_crash_set_log(&st->region.map, len);
 }

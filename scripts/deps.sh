@@ -27,6 +27,8 @@ PACKAGES="
 	kmod
 	gzip
 	dkms
+	e2fsprogs
+	xz-utils
 "
 
 missing=""

@@ -11,6 +11,7 @@
 #   FB_KO     fastboot module           (default kmod/fastboot.ko)
 #   FB_POKE   test helper module        (default selftests/kmod/fastboot_poke.ko)
 #   FB_TOOL   admin tool (static)       (default tools/fastboot/fastboot)
+#   FB_TEST_BINS  static test programs for /usr/bin (default build/bin/fb-hostile)
 #   BUSYBOX   static busybox            (default /bin/busybox)
 #   KEXEC     kexec binary              (default /usr/sbin/kexec)
 #   FB_EXTRA_KVERS  more kernels to embed, for kexec across kernel versions:
@@ -138,6 +139,12 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 	"$DEPMOD" -b "$ST" "$xk" || die "depmod $xk failed"
 done
 
+# selftest helper programs (static), built by `make vm-bins`
+for b in build/vm-bin/*; do
+	[ -x "$b" ] || continue
+	cp "$b" "$ST/usr/bin/$(basename "$b")"
+done
+
 # admin tool
 if [ -f "$FB_TOOL" ]; then
 	rm -f "$ST/usr/sbin/fastboot"
@@ -146,6 +153,17 @@ if [ -f "$FB_TOOL" ]; then
 else
 	warn "$FB_TOOL not found, initramfs has no fastboot tool"
 fi
+
+# static test programs (top-level Makefile: build/bin/), at /usr/bin
+FB_TEST_BINS=${FB_TEST_BINS:-build/bin/fb-hostile}
+for b in $FB_TEST_BINS; do
+	if [ -f "$b" ]; then
+		cp "$b" "$ST/usr/bin/$(basename "$b")"
+		chmod 755 "$ST/usr/bin/$(basename "$b")"
+	else
+		warn "$b not found (make fb-hostile), initramfs has no $(basename "$b")"
+	fi
+done
 
 # kernel for later kexec stages
 cp "$KERNEL" "$ST/boot/vmlinuz"

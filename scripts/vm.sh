@@ -4,8 +4,8 @@
 # Boot the test-bed VM (QEMU/TCG) with a given initramfs.
 #
 # Usage: scripts/vm.sh --initrd FILE --append "EXTRA CMDLINE" --log FILE \
-#                      --timeout SECONDS [--kernel FILE] [--disk FILE]... [--tee]
-#                      [-- QEMU ARGS]
+#                      --timeout SECONDS [--kernel FILE] [--disk FILE]...
+#                      [--disk-ro FILE]... [--tee] [-- QEMU ARGS]
 #
 # Serial console (ttyS0) goes to the log file; with --tee (or
 # FB_VM_SERIAL_TEE=1) also to stdout.  Exit status: 124 if the VM had to be
@@ -42,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--kernel) KERNEL=$2; shift 2 ;;
 	--tee) TEE=1; shift ;;
 	--disk) DISKS+=(-drive "file=$2,if=virtio,format=raw"); shift 2 ;;
+	--disk-ro) DISKS+=(-drive "file=$2,if=virtio,format=raw,readonly=on"); shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) echo "vm.sh: unknown argument '$1'" >&2; usage ;;

@@ -46,6 +46,7 @@ doc_check() {
 }
 
 run_part unit make -s -C selftests/unit check
+run_part fuzz-corpus make -s -C selftests/fuzz check
 run_part docs doc_check
 run_part cli selftests/cli-consistency.sh
 run_part dkms scripts/dkms-check.sh

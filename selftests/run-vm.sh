@@ -15,6 +15,8 @@
 #      FB_VM_SERIAL_TEE=1  show the raw serial console
 #      FB_VM_APPEND     extra kernel command line for every scenario
 #      FB_VM_BUILD      build directory (default build/vm)
+#      KVER, KERNEL, FB_KO, FB_POKE, FB_EXTRA_KVERS  another kernel and its
+#                       modules, for scripts/mkinitramfs.sh and scripts/vm.sh
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--initrd) INITRD=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
-	-h|--help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-vm.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) SCENARIOS+=("$(basename "$1" .sh)"); shift ;;
 	esac
@@ -70,8 +72,28 @@ for s in "${SCENARIOS[@]}"; do
 	# A fresh sparse disk per scenario (/dev/vda in the VM).
 	rm -f "$BUILD/$s.disk"
 	truncate -s 2G "$BUILD/$s.disk"
-	scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$TIMEOUT" \
-		--disk "$BUILD/$s.disk" \
+	# A scenario's "# fbtest-disk2: BUILDER IMAGE" line: run BUILDER IMAGE
+	# (which keeps IMAGE up to date) and attach IMAGE read-only as
+	# /dev/vdb; "# fbtest-timeout: SECS" raises the timeout for it.
+	disk2=()
+	stimeout=$TIMEOUT
+	d2=$(sed -n 's/^# fbtest-disk2: *//p' "selftests/vm/scenarios/$s.sh" | head -n 1)
+	if [ -n "$d2" ]; then
+		# shellcheck disable=SC2086
+		if ! $d2 >"$BUILD/$s.disk2.log" 2>&1; then
+			echo "$s: FAIL: '$d2' failed:"
+			sed "s/^/$s| /" "$BUILD/$s.disk2.log"
+			total_fail=$((total_fail + 1))
+			continue
+		fi
+		disk2=(--disk-ro "${d2##* }")
+	fi
+	st=$(sed -n 's/^# fbtest-timeout: *\([0-9]*\).*/\1/p' "selftests/vm/scenarios/$s.sh" | head -n 1)
+	if [ -n "$st" ] && [ "$st" -gt "$stimeout" ]; then
+		stimeout=$st
+	fi
+	scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$stimeout" \
+		--disk "$BUILD/$s.disk" "${disk2[@]}" \
 		--append "fbtest=$s fbstage=1 ${FB_VM_APPEND:-}" |
 	while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -94,7 +116,7 @@ for s in "${SCENARIOS[@]}"; do
 	extra=0
 	why=()
 	if [ "$rc" = 124 ]; then
-		why+=("VM timed out after ${TIMEOUT}s")
+		why+=("VM timed out after ${stimeout}s")
 	fi
 	if ! grep -qx "# fbtest-done $s" <<<"$clean"; then
 		extra=1

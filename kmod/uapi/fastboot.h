@@ -43,6 +43,8 @@ enum fastboot_obj_type {
 #define FASTBOOT_STATUS_READONLY	0x1	/* unknown ro_compat features */
 #define FASTBOOT_STATUS_FALLBACK	0x2	/* one metadata copy was bad */
 #define FASTBOOT_STATUS_SEALED		0x4	/* given up for a reboot */
+#define FASTBOOT_STATUS_ARMED		0x8	/* a crash kernel is loaded and
+						   fastboot arm recorded it */
 
 struct fastboot_status {
 	__u32 size;
@@ -63,9 +65,12 @@ struct fastboot_status {
 	char why[128];		/* why damaged, or a note */
 	/* VER1 */
 	char image[64];		/* boot image this boot came up with, if any */
+	/* VER2 */
+	char armed_image[64];	/* recovery image armed by fastboot arm */
 };
 #define FASTBOOT_STATUS_SIZE_VER0	232
 #define FASTBOOT_STATUS_SIZE_VER1	296
+#define FASTBOOT_STATUS_SIZE_VER2	360
 
 /* fastboot_format.flags */
 #define FASTBOOT_FORMAT_FORCE		0x1	/* wipe an existing store */
@@ -163,6 +168,53 @@ struct fastboot_log {
 };
 #define FASTBOOT_LOG_SIZE_VER0		2184
 
+/*
+ * The last crash record: header and panic message, and up to log_size
+ * bytes of the kernel log tail copied to log.  ENOENT when there is none.
+ */
+struct fastboot_crash {
+	__u32 size;
+	__u32 flags;
+	__u64 boot;		/* the boot that crashed */
+	__u64 time_ns;
+	__u32 complete;		/* 1: the log tail is intact */
+	__u32 msg_len;
+	__u32 log_len;		/* out: bytes of log available */
+	__u32 reserved;
+	char msg[256];
+	__u64 log;		/* user pointer */
+	__u64 log_size;		/* in: size of the log buffer */
+};
+#define FASTBOOT_CRASH_SIZE_VER0	312
+
+/* fastboot_arm.flags */
+#define FASTBOOT_ARM_CLEAR		0x1	/* disarmed */
+
+/* Record which image fastboot arm loaded as the crash kernel. */
+struct fastboot_arm {
+	__u32 size;
+	__u32 flags;
+	char image[64];
+};
+#define FASTBOOT_ARM_SIZE_VER0		72
+
+/*
+ * Create a guest memory region: zeroed, 2 MiB aligned, owned by uid:gid
+ * with permissions mode (at most 0777).  It appears as a file in
+ * fastbootfs.
+ */
+struct fastboot_guest {
+	__u32 size;
+	__u32 flags;
+	char name[FASTBOOT_NAME_MAX];
+	__u64 bytes;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 reserved;
+};
+#define FASTBOOT_GUEST_SIZE_VER0	96
+
 #define FASTBOOT_IOC_MAGIC	0xfb
 #define FASTBOOT_IOC_STATUS	_IOWR(FASTBOOT_IOC_MAGIC, 0, struct fastboot_status)
 #define FASTBOOT_IOC_FORMAT	_IOW(FASTBOOT_IOC_MAGIC, 1, struct fastboot_format)
@@ -171,5 +223,8 @@ struct fastboot_log {
 #define FASTBOOT_IOC_INFO	_IOWR(FASTBOOT_IOC_MAGIC, 4, struct fastboot_info)
 #define FASTBOOT_IOC_RM		_IOW(FASTBOOT_IOC_MAGIC, 5, struct fastboot_rm)
 #define FASTBOOT_IOC_LOG	_IOWR(FASTBOOT_IOC_MAGIC, 6, struct fastboot_log)
+#define FASTBOOT_IOC_CRASH	_IOWR(FASTBOOT_IOC_MAGIC, 7, struct fastboot_crash)
+#define FASTBOOT_IOC_ARM	_IOW(FASTBOOT_IOC_MAGIC, 8, struct fastboot_arm)
+#define FASTBOOT_IOC_GUEST	_IOW(FASTBOOT_IOC_MAGIC, 9, struct fastboot_guest)
 
 #endif /* _UAPI_LINUX_FASTBOOT_H */

@@ -47,10 +47,14 @@ int cmd_ls(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 
-/* update.c */
-int cmd_update(int argc, char **argv);
+/* guest.c */
+int cmd_guest(int argc, char **argv);
+
 
 /* setup.c */
 int cmd_setup(int argc, char **argv);
+
+/* vm.c */
+int cmd_vm(int argc, char **argv);
 
 #endif

@@ -27,8 +27,12 @@ static const struct cmd cmds[] = {
 	{ "ls", cmd_ls, "[--json]", "list the objects" },
 	{ "rm", cmd_rm, "NAME", "remove object NAME" },
 	{ "update", cmd_update, "IMAGE-OPTIONS [--verify] [--dry-run] [--no-exec] [--now] [--force] [--json]", "kexec into a boot image, reading only the modules that changed" },
-	{ "log", cmd_log, "[--json]", "show the boot history" },
+	{ "arm", cmd_arm, "IMAGE-OPTIONS [--verify] [--force] [--json]", "load a recovery image as the crash kernel; a panic seals the store and boots it" },
+	{ "disarm", cmd_disarm, "", "unload the crash kernel that arm loaded" },
+	{ "guest", cmd_guest, "create NAME SIZE [--mode MODE] [--owner UID:GID] | path NAME | ls [--json] | rm NAME", "guest memory regions that a VMM maps as a file" },
+	{ "log", cmd_log, "[--json]", "show the boot history and the last crash record" },
 	{ "setup", cmd_setup, "[--region SIZE@ADDR] [--crashkernel SIZE] [--config FILE] [--json]", "print the kernel command line the host needs" },
+	{ "vm", cmd_vm, "save NAME --qmp SOCKET | restore NAME [--qmp SOCKET] [--log FILE] [--keep] [--timeout SECS] [--json]", "keep a QEMU VM across an update: its device state in the store" },
 	{ "help", cmd_help, "", "show this help" },
 	{ NULL }
 };
@@ -47,7 +51,8 @@ static void usage(FILE *f)
 		   "  -h, --help          show this help\n"
 		   "  -V, --version       show the version\n"
 		   "\nIMAGE-OPTIONS: --image FILE | --kernel PATH [--initrd PATH]...\n"
-		   "               [--cmdline STR | --reuse-cmdline] | --rollback | --from-store\n"
+		   "               [--cmdline STR | --reuse-cmdline] [--append STR] | --rollback\n"
+		   "               | --from-store\n"
 		   "\nExit status: 0 success, 1 failure, 2 usage error.\n"
 		   "See fastboot(8).\n", FASTBOOT_DEVICE);
 }

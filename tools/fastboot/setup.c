@@ -237,7 +237,7 @@ int cmd_setup(int argc, char **argv)
 	uint64_t size, addr;
 	int c, i, missing = 0;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':

@@ -29,7 +29,7 @@ static int only_json(int argc, char **argv, const char *usage)
 {
 	int c;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "jh", json_opts, NULL)) != -1) {
 		if (c == 'j')
 			opt_json = true;
@@ -37,6 +37,17 @@ static int only_json(int argc, char **argv, const char *usage)
 			return fb_usage_error("%s", usage);
 	}
 	return 0;
+}
+
+/* Does the panic path run our notifier before a crash kexec? */
+static bool post_notifiers(void)
+{
+	FILE *f = fopen("/sys/module/kernel/parameters/crash_kexec_post_notifiers", "r");
+	int c = f ? fgetc(f) : 'N';
+
+	if (f)
+		fclose(f);
+	return c == 'Y';
 }
 
 static int get_status(int fd, struct fastboot_status *s)
@@ -88,6 +99,9 @@ int cmd_status(int argc, char **argv)
 		json_bool(&j, "fallback", s.flags & FASTBOOT_STATUS_FALLBACK);
 		if (s.image[0])
 			json_str(&j, "image", s.image);
+		json_bool(&j, "armed", s.flags & FASTBOOT_STATUS_ARMED);
+		json_str(&j, "armed_image", s.armed_image);
+		json_bool(&j, "crash_kexec_post_notifiers", post_notifiers());
 		if (s.why[0])
 			json_str(&j, "why", s.why);
 		json_close(&j, '}');
@@ -110,6 +124,12 @@ int cmd_status(int argc, char **argv)
 		       fb_reason_name(s.boot_reason));
 		if (s.image[0])
 			printf("image:      %s\n", s.image);
+		if (s.flags & FASTBOOT_STATUS_ARMED)
+			printf("armed:      yes, with %s%s\n", s.armed_image,
+			       post_notifiers() ? "" :
+			       " (but crash_kexec_post_notifiers is off: a panic will not seal the store)");
+		else
+			printf("armed:      no\n");
 		if (s.flags & FASTBOOT_STATUS_READONLY)
 			printf("note:       read-only (unknown ro_compat features)\n");
 		if (s.flags & FASTBOOT_STATUS_SEALED)
@@ -132,7 +152,7 @@ int cmd_format(int argc, char **argv)
 	struct fastboot_status s;
 	int c, fd, ret;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		if (c == 'f')
 			f.flags |= FASTBOOT_FORMAT_FORCE;
@@ -232,7 +252,7 @@ int cmd_put(int argc, char **argv)
 	bool mapped;
 	int c, fd, ret;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "t:nh", opts, NULL)) != -1) {
 		if (c == 't') {
 			int t = fb_type_parse(optarg);
@@ -324,7 +344,7 @@ int cmd_get(int argc, char **argv)
 	char *buf = NULL;
 	int c, fd, out = 1, ret = EXIT_FAIL;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
 		return fb_usage_error("%s", usage);
 	if (argc - optind < 1 || argc - optind > 2)
@@ -458,7 +478,7 @@ int cmd_rm(int argc, char **argv)
 	struct fastboot_rm r = { .size = sizeof(r) };
 	int fd, ret, c;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
 		return fb_usage_error("fastboot rm NAME");
 	if (argc - optind != 1)
@@ -476,8 +496,30 @@ int cmd_rm(int argc, char **argv)
 	return ret;
 }
 
+/* The last crash record; crash->size stays 0 when there is none. */
+static int get_crash(int fd, struct fastboot_crash *c, char **log)
+{
+	size_t cap = FB_CRASH_LOG_MAX + 1;
+
+	memset(c, 0, sizeof(*c));
+	*log = calloc(1, cap);
+	if (!*log)
+		return fb_error("log", "out of memory");
+	c->size = sizeof(*c);
+	c->log = (uintptr_t)*log;
+	c->log_size = cap - 1;
+	if (ioctl(fd, FASTBOOT_IOC_CRASH, c) == 0)
+		return 0;
+	c->size = 0;
+	free(*log);
+	*log = NULL;
+	return errno == ENOENT ? 0 : fb_ioctl_error("crash record", errno);
+}
+
 int cmd_log(int argc, char **argv)
 {
+	struct fastboot_crash crash;
+	char *crash_log = NULL;
 	struct fastboot_log *l;
 	struct json j;
 	char when[64];
@@ -499,6 +541,8 @@ int cmd_log(int argc, char **argv)
 	}
 	l->size = sizeof(*l);
 	ret = fb_ioctl(fd, FASTBOOT_IOC_LOG, l, "log");
+	if (!ret)
+		ret = get_crash(fd, &crash, &crash_log);
 	close(fd);
 	if (ret) {
 		free(l);
@@ -541,9 +585,30 @@ int cmd_log(int argc, char **argv)
 	}
 	if (opt_json) {
 		json_close(&j, ']');
+		if (crash.size) {
+			json_open(&j, "crash", '{');
+			json_u64(&j, "boot", crash.boot);
+			json_u64(&j, "time_ns", crash.time_ns);
+			json_str(&j, "message", crash.msg);
+			json_bool(&j, "complete", crash.complete);
+			json_str(&j, "log", crash_log ? crash_log : "");
+			json_close(&j, '}');
+		}
 		json_close(&j, '}');
 		json_end(&j);
+	} else if (crash.size) {
+		printf("\nboot %llu crashed: %s\n", (unsigned long long)crash.boot,
+		       crash.msg);
+		if (crash_log) {
+			const char *tail = crash_log + strlen(crash_log);
+			int lines = 0;
+
+			while (tail > crash_log && lines < 21)
+				lines += *--tail == '\n';
+			printf("last kernel messages:\n%s", tail + (*tail == '\n'));
+		}
 	}
+	free(crash_log);
 	free(l);
 	return EXIT_OK;
 }

@@ -44,11 +44,14 @@
 #include "update.h"
 
 #define RECORD_MAX	(64u << 10)
+#define IMG_RECOVERY	"img.recovery"		/* the image fastboot arm loaded */
+#define MEMMAP_BLOB	"memmap.production"	/* saved by fastboot arm */
+#define POST_NOTIFIERS	"/sys/module/kernel/parameters/crash_kexec_post_notifiers"
 
 struct opts {
 	bool verify, rollback, from_store, now, no_exec, dry_run, force;
 	bool reuse_cmdline;
-	const char *image_file, *cmdline, *kernel;
+	const char *image_file, *cmdline, *kernel, *append;
 	const char *initrd[IMG_MAX_INITRDS];
 	int n_initrd;
 	bool crash;			/* arm: load as the crash kernel */
@@ -56,8 +59,8 @@ struct opts {
 
 /* The image records found in the store. */
 struct records {
-	struct img cur, prev;
-	bool have_cur, have_prev;
+	struct img cur, prev, rec;
+	bool have_cur, have_prev, have_rec;
 	unsigned long n_cur, n_prev;	/* their N in img.<N> */
 	char names[64][64];		/* every img.* object, for cleanup */
 	int n_names;
@@ -164,6 +167,8 @@ static int load_records(int fd, struct records *r)
 		r->have_prev = !load_record(fd, name, &r->prev);
 		r->n_prev = second;
 	}
+	r->have_rec = !cl_info(fd, IMG_RECOVERY, &in) &&
+		      !load_record(fd, IMG_RECOVERY, &r->rec);
 	return 0;
 }
 
@@ -183,12 +188,13 @@ static bool in_store(int fd, const uint8_t sha[32], uint64_t size)
 static const struct img_module *recorded(const struct records *r,
 					 const struct img_module *m)
 {
-	const struct img *imgs[2] = { r->have_cur ? &r->cur : NULL,
-				      r->have_prev ? &r->prev : NULL };
+	const struct img *imgs[3] = { r->have_cur ? &r->cur : NULL,
+				      r->have_prev ? &r->prev : NULL,
+				      r->have_rec ? &r->rec : NULL };
 	const struct img_module *e;
 	int i, j;
 
-	for (j = 0; j < 2; j++) {
+	for (j = 0; j < 3; j++) {
 		if (!imgs[j])
 			continue;
 		img_for_each(imgs[j], e, i)
@@ -496,15 +502,130 @@ static int check_vermagic(int kfd, int ifd, const struct opts *o,
 	return ret;
 }
 
-/* The command line to boot with: without fastboot.image=, then with. */
-static int build_cmdline(const struct opts *o, struct img *img)
-{
-	char buf[IMG_CMDLINE_MAX], out[IMG_CMDLINE_MAX] = "", *w, *save;
-	const char *src = NULL;
+/* Command line words, in order. */
+struct words {
+	char *w[512];
+	int n;
+};
 
-	if (o->cmdline)
-		src = o->cmdline;
-	else if (o->reuse_cmdline || img->reuse_cmdline) {
+static bool key_is(const char *w, const char *key)
+{
+	size_t n = strlen(key);
+
+	return !strncmp(w, key, n) && (w[n] == '=' || w[n] == 0);
+}
+
+static void words_drop(struct words *ws, const char *key)
+{
+	int i, j = 0;
+
+	for (i = 0; i < ws->n; i++)
+		if (!key_is(ws->w[i], key))
+			ws->w[j++] = ws->w[i];
+	ws->n = j;
+}
+
+static int words_add(struct words *ws, const char *w)
+{
+	if (ws->n == (int)(sizeof(ws->w) / sizeof(ws->w[0])))
+		return fb_error("cmdline", "too many words");
+	ws->w[ws->n] = strdup(w);
+	return ws->w[ws->n++] ? 0 : fb_error("cmdline", "out of memory");
+}
+
+static int words_split(struct words *ws, const char *s)
+{
+	char *copy = strdup(s), *w, *save;
+	int ret = 0;
+
+	if (!copy)
+		return fb_error("cmdline", "out of memory");
+	for (w = strtok_r(copy, " \t\n", &save); w && !ret;
+	     w = strtok_r(NULL, " \t\n", &save))
+		ret = words_add(ws, w);
+	free(copy);
+	return ret;
+}
+
+static void words_free(struct words *ws)
+{
+	while (ws->n > 0)
+		free(ws->w[--ws->n]);
+}
+
+/* Is this a crash (kdump) kernel? */
+static bool in_crash_kernel(void)
+{
+	return access("/proc/vmcore", F_OK) == 0;
+}
+
+/*
+ * A crash kernel knows only the crashkernel= memory and would pass that
+ * map on.  To boot a full-memory kernel from it, give the production
+ * boot's memory map, saved by fastboot arm, explicitly: memmap=exactmap,
+ * its System RAM and ACPI ranges, then the reserved ranges (the store's
+ * memmap=SIZE$ADDR) from the command line again.
+ */
+static int exactmap(int fd, struct words *ws)
+{
+	struct fastboot_info in;
+	struct membuf mb = { 0 };
+	uint8_t digest[32];
+	char *line, *save, **kept = NULL;
+	int i, n_kept = 0, ret;
+
+	ret = cl_info(fd, MEMMAP_BLOB, &in);
+	if (ret)
+		return fb_error(MEMMAP_BLOB, "no saved memory map of the production boot (fastboot arm saves it); cannot boot a full-memory kernel from a crash kernel");
+	mb.cap = in.bytes;
+	mb.buf = calloc(1, mb.cap + 1);
+	if (!mb.buf || in.bytes > RECORD_MAX)
+		return fb_error(MEMMAP_BLOB, "too large");
+	ret = cl_read(fd, &in, to_membuf, &mb, digest);
+	if (ret || memcmp(digest, in.sha256, 32)) {
+		free(mb.buf);
+		return fb_error(MEMMAP_BLOB, "cannot read it, or it is corrupted");
+	}
+	for (i = 0; i < ws->n; i++)
+		if (key_is(ws->w[i], "memmap") && strcmp(ws->w[i], "memmap=exactmap") &&
+		    !strchr(ws->w[i], '@')) {
+			char **nk = realloc(kept, (n_kept + 1) * sizeof(*kept));
+
+			if (!nk)
+				break;
+			kept = nk;
+			kept[n_kept++] = strdup(ws->w[i]);
+		}
+	words_drop(ws, "memmap");
+	ret = words_add(ws, "memmap=exactmap");
+	for (line = strtok_r(mb.buf, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save))
+		ret = words_add(ws, line);
+	for (i = 0; i < n_kept; i++) {
+		if (!ret && kept[i])
+			ret = words_add(ws, kept[i]);
+		free(kept[i]);
+	}
+	free(kept);
+	free(mb.buf);
+	return ret;
+}
+
+/* The command line to boot with (fastboot.image= is added at load). */
+static int build_cmdline(int fd, const struct opts *o, struct img *img)
+{
+	static const char *const transient[] = {
+		"fastboot.image", "BOOT_IMAGE", "elfcorehdr", "acpi_rsdp",
+	};
+	static const char *const kdump[] = { "irqpoll", "nr_cpus=1", "reset_devices" };
+	char buf[IMG_CMDLINE_MAX];
+	struct words ws = { .n = 0 };
+	size_t i;
+	int j, ret = 0;
+
+	if (o->cmdline) {
+		snprintf(buf, sizeof(buf), "%s", o->cmdline);
+	} else if (o->reuse_cmdline || img->reuse_cmdline) {
 		FILE *f = fopen("/proc/cmdline", "r");
 
 		if (!f || !fgets(buf, sizeof(buf), f)) {
@@ -513,29 +634,61 @@ static int build_cmdline(const struct opts *o, struct img *img)
 			return fb_error("/proc/cmdline", "cannot read it");
 		}
 		fclose(f);
-		src = buf;
 	} else if (img->has_cmdline) {
-		src = img->cmdline;
+		snprintf(buf, sizeof(buf), "%s", img->cmdline);
 	} else {
 		return fb_usage_error("the image needs --cmdline STR or --reuse-cmdline");
 	}
-	if (src != buf)
-		snprintf(buf, sizeof(buf), "%s", src);
-	for (w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-		if (!strncmp(w, "fastboot.image=", 15) ||
-		    !strncmp(w, "BOOT_IMAGE=", 11))
-			continue;
-		if (strlen(out) + strlen(w) + 2 >= sizeof(out))
-			return fb_error("cmdline", "too long");
-		if (out[0])
-			strcat(out, " ");
-		strcat(out, w);
+	ret = words_split(&ws, buf);
+	for (i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		words_drop(&ws, transient[i]);
+	if (!ret && o->crash) {
+		/* As kdump tools do: no crashkernel=, fewer devices and CPUs. */
+		words_drop(&ws, "crashkernel");
+		for (i = 0; i < sizeof(kdump) / sizeof(kdump[0]) && !ret; i++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "%s", kdump[i]);
+			*strchrnul(key, '=') = 0;
+			words_drop(&ws, key);
+			ret = words_add(&ws, kdump[i]);
+		}
 	}
-	strcpy(img->cmdline, out);
+	if (!ret && o->append) {
+		struct words add = { .n = 0 };
+
+		ret = words_split(&add, o->append);
+		for (j = 0; !ret && j < add.n; j++) {
+			char key[256];
+
+			snprintf(key, sizeof(key), "%s", add.w[j]);
+			*strchrnul(key, '=') = 0;
+			if (strcmp(key, "memmap"))
+				words_drop(&ws, key);
+			ret = words_add(&ws, add.w[j]);
+		}
+		words_free(&add);
+	}
+	if (!ret && !o->crash && in_crash_kernel())
+		ret = exactmap(fd, &ws);
+	buf[0] = 0;
+	for (j = 0; !ret && j < ws.n; j++) {
+		if (strlen(buf) + strlen(ws.w[j]) + 2 >= sizeof(buf))
+			ret = fb_error("cmdline", "too long");
+		else {
+			if (buf[0])
+				strcat(buf, " ");
+			strcat(buf, ws.w[j]);
+		}
+	}
+	words_free(&ws);
+	if (ret)
+		return ret;
+	strcpy(img->cmdline, buf);
 	img->has_cmdline = true;
-	if (!strstr(out, "fastboot.region="))
+	if (!strstr(buf, "fastboot.region="))
 		fprintf(stderr, "fastboot: warning: the command line has no fastboot.region=; the store will not be re-attached at boot unless the module is loaded with region=\n");
-	if (!strstr(out, "memmap="))
+	if (!strstr(buf, "memmap="))
 		fprintf(stderr, "fastboot: warning: the command line has no memmap=; the new kernel may use the store's memory as RAM\n");
 	return 0;
 }
@@ -586,13 +739,20 @@ static int load_kernel(int kfd, int ifd, const char *cmdline, bool crash)
 	return 0;
 }
 
-/* Step 6: record the image and free what no kept image uses. */
+/*
+ * Step 6: record the image as name and free what no kept image uses.
+ * update keeps the new image, the one that was current (now previous) and
+ * the armed recovery image; arm keeps its image, current and previous.
+ */
 static int commit_image(int fd, struct img *img, const struct records *r,
-			unsigned long n)
+			const char *name, bool crash)
 {
-	char name[64], rec[RECORD_MAX];
+	char rec[RECORD_MAX];
 	size_t len = img_record_format(img, rec, sizeof(rec));
-	const struct img *keep[2] = { img, r->have_cur ? &r->cur : NULL };
+	const struct img *keep[3] = {
+		img, r->have_cur ? &r->cur : NULL,
+		crash ? (r->have_prev ? &r->prev : NULL) : (r->have_rec ? &r->rec : NULL),
+	};
 	struct fastboot_info in;
 	uint32_t index = 0;
 	char (*drop)[64] = NULL;
@@ -600,15 +760,14 @@ static int commit_image(int fd, struct img *img, const struct records *r,
 
 	if (!len)
 		return fb_error("image", "record too large");
-	snprintf(name, sizeof(name), IMG_RECORD_PREFIX "%lu", n);
 	ret = cl_put(fd, name, FASTBOOT_OBJ_BLOB, rec, len, NULL);
 	if (ret)
 		return fb_ioctl_error(name, -ret);
-	/* Older records go; so do boot objects no kept image references. */
-	for (i = 0; i < r->n_names; i++) {
+	/* Older records go (not for arm); so do unreferenced boot objects. */
+	for (i = 0; i < r->n_names && !crash; i++) {
 		unsigned long rn;
 
-		if (!record_number(r->names[i], &rn) && rn != n &&
+		if (!record_number(r->names[i], &rn) && strcmp(r->names[i], name) &&
 		    !(r->have_cur && rn == r->n_cur))
 			cl_rm(fd, r->names[i]);
 	}
@@ -619,7 +778,7 @@ static int commit_image(int fd, struct img *img, const struct records *r,
 		if (strncmp(in.name, IMG_OBJ_PREFIX, strlen(IMG_OBJ_PREFIX)) ||
 		    in.type != FASTBOOT_OBJ_BOOT)
 			continue;
-		for (k = 0; k < 2 && !used; k++) {
+		for (k = 0; k < 3 && !used; k++) {
 			if (!keep[k])
 				continue;
 			img_for_each(keep[k], m, j) {
@@ -642,6 +801,115 @@ static int commit_image(int fd, struct img *img, const struct records *r,
 		cl_rm(fd, drop[i]);
 	free(drop);
 	return 0;
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = f < 0 ? -1 : write(f, val, strlen(val));
+
+	if (f >= 0)
+		close(f);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Save the System RAM and ACPI ranges of this boot (for exactmap). */
+static int save_memmap(int fd)
+{
+	char buf[RECORD_MAX], path[128], type[64];
+	size_t len = 0;
+	int i, ret;
+
+	for (i = 0; len + 64 < sizeof(buf); i++) {
+		unsigned long long start, end;
+		FILE *f;
+		const char *op;
+
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%d/start", i);
+		if (!(f = fopen(path, "r")))
+			break;
+		ret = fscanf(f, "%llx", &start);
+		fclose(f);
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%d/end", i);
+		if (ret != 1 || !(f = fopen(path, "r")))
+			break;
+		ret = fscanf(f, "%llx", &end);
+		fclose(f);
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%d/type", i);
+		if (ret != 1 || !(f = fopen(path, "r")))
+			break;
+		if (!fgets(type, sizeof(type), f))
+			type[0] = 0;
+		fclose(f);
+		type[strcspn(type, "\n")] = 0;
+		if (!strcmp(type, "System RAM"))
+			op = "@";
+		else if (!strcmp(type, "ACPI Tables"))
+			op = "#";
+		else
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"memmap=%lluK%s0x%llx\n",
+					(end - start + 1) >> 10, op, start);
+	}
+	if (!len)
+		return fb_error("/sys/firmware/memmap", "no System RAM ranges found");
+	ret = cl_put(fd, MEMMAP_BLOB, FASTBOOT_OBJ_BLOB, buf, len, NULL);
+	return ret ? fb_ioctl_error(MEMMAP_BLOB, -ret) : 0;
+}
+
+static int set_armed(int fd, const char *image)
+{
+	struct fastboot_arm a = { .size = sizeof(a) };
+
+	if (image)
+		snprintf(a.image, sizeof(a.image), "%s", image);
+	else
+		a.flags = FASTBOOT_ARM_CLEAR;
+	return fb_ioctl(fd, FASTBOOT_IOC_ARM, &a, image ? "arm" : "disarm");
+}
+
+/* arm: crash kernel memory must be reserved. */
+static int check_crashkernel(void)
+{
+	FILE *f = fopen("/sys/kernel/kexec_crash_size", "r");
+	unsigned long long size = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu", &size) != 1)
+			size = 0;
+		fclose(f);
+	}
+	if (!size)
+		return fb_error("arm", "no memory is reserved for a crash kernel: add crashkernel=384M to the kernel command line ('fastboot setup' prints what the host needs) and reboot");
+	return 0;
+}
+
+int cmd_disarm(int argc, char **argv)
+{
+	int fd, ret = EXIT_OK;
+
+	(void)argv;
+	if (argc != 1)
+		return fb_usage_error("fastboot disarm");
+	fd = fb_open_device(O_RDWR);
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL,
+		    KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH))
+		ret = fb_error("disarm", "cannot unload the crash kernel: %s",
+			       strerror(errno));
+	if (!ret)
+		ret = set_armed(fd, NULL);
+	if (!ret && write_sysfs(POST_NOTIFIERS, "N"))
+		ret = fb_error(POST_NOTIFIERS, "%s", strerror(errno));
+	close(fd);
+	return ret;
+}
+
+int cmd_arm(int argc, char **argv)
+{
+	return run_update(argc, argv, "arm", true);
 }
 
 static void report(const struct img *img, const char *record, uint64_t read,
@@ -714,13 +982,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "no-exec", no_argument, NULL, 'x' },
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "append", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	int c, sources;
 
-	optind = 1;
+	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "hj", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
@@ -739,9 +1008,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		case 'x': o->no_exec = true; break;
 		case 'd': o->dry_run = true; break;
 		case 'f': o->force = true; break;
+		case 'a': o->append = optarg; break;
 		case 'j': opt_json = true; break;
 		default:
-			return fb_usage_error("fastboot %s (--image FILE | --kernel PATH [--initrd PATH]... | --rollback | --from-store) [--cmdline STR | --reuse-cmdline] [--verify] [--force] [--dry-run] [--no-exec] [--now] [--json]",
+			return fb_usage_error("fastboot %s (--image FILE | --kernel PATH [--initrd PATH]... | --rollback | --from-store) [--cmdline STR | --reuse-cmdline] [--append STR] [--verify] [--force] [--dry-run] [--no-exec] [--now] [--json]",
 					      cmd);
 		}
 	}
@@ -816,6 +1086,8 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 	ret = parse_opts(argc, argv, &o, cmd);
 	if (ret)
 		return ret;
+	if (crash && check_crashkernel())
+		return EXIT_FAIL;
 	from_store = o.rollback || o.from_store;
 	fd = fb_open_device(O_RDWR);
 	if (fd < 0)
@@ -845,7 +1117,7 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 	img_for_each(img, m, i)
 		if (m->status == IMG_REUSED)
 			reused += m->size;
-	if ((ret = build_cmdline(&o, img)))
+	if ((ret = build_cmdline(fd, &o, img)))
 		goto out;
 	need = space_needed(fd, img);
 	if (need > st.free_bytes) {
@@ -855,9 +1127,12 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 			       a, b);
 		goto out;
 	}
-	snprintf(record, sizeof(record), IMG_RECORD_PREFIX "%lu",
-		 recs->have_cur || recs->have_prev ?
-		 (recs->n_cur > recs->n_prev ? recs->n_cur : recs->n_prev) + 1 : 1);
+	if (o.crash)
+		snprintf(record, sizeof(record), IMG_RECOVERY);
+	else
+		snprintf(record, sizeof(record), IMG_RECORD_PREFIX "%lu",
+			 recs->n_names ? (recs->n_cur > recs->n_prev ?
+					  recs->n_cur : recs->n_prev) + 1 : 1);
 	if (o.dry_run) {
 		report(img, record, bytes_read, reused, release, true);
 		ret = EXIT_OK;
@@ -891,9 +1166,19 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 		if ((ret = load_kernel(kfd, ifd, cl, o.crash)))
 			goto out;
 	}
-	if ((ret = commit_image(fd, img, recs, strtoul(record + 4, NULL, 10))))
+	if ((ret = commit_image(fd, img, recs, record, o.crash)))
 		goto out;
 	added.n = 0;	/* committed: they belong to the image now */
+	if (o.crash) {
+		if ((ret = save_memmap(fd)) || (ret = set_armed(fd, record)))
+			goto out;
+		if (write_sysfs(POST_NOTIFIERS, "Y")) {
+			ret = fb_error(POST_NOTIFIERS, "%s", strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "fastboot: armed: a panic seals the store and boots %s\n",
+			record);
+	}
 	report(img, record, bytes_read, reused, release, false);
 	fflush(stdout);
 	ret = EXIT_OK;

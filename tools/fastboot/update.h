@@ -7,5 +7,8 @@
 
 /* update (crash = false) and arm (crash = true) share one pipeline. */
 int run_update(int argc, char **argv, const char *cmd, bool crash);
+int cmd_update(int argc, char **argv);
+int cmd_arm(int argc, char **argv);
+int cmd_disarm(int argc, char **argv);
 
 #endif

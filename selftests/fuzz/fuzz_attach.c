@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Fuzz target for the attach and validation path of the fastboot format
+ * (kmod/format.c, compiled unmodified): the code that reads untrusted
+ * metadata left in RAM by a previous kernel.
+ *
+ * Built two ways from this one file:
+ *   - with clang -fsanitize=fuzzer,address,undefined: a libFuzzer target
+ *     (LLVMFuzzerTestOneInput), `make fuzz`;
+ *   - with -DFB_FUZZ_DRIVER and gcc -fsanitize=address,undefined: a plain
+ *     driver that runs corpus files (and the hostile.h table) once each, in
+ *     a child process per input, and prints KTAP plus "N passed, N failed"
+ *     (`make check`).
+ *
+ * Input format (small on purpose, so that reproducers stay small):
+ *
+ *   byte 0   flags
+ *              0x01 BASE   start from a valid store (hostile.h's base state
+ *                          in both copies, generations 5 and 6, and a valid
+ *                          seal); otherwise from a zero region
+ *              0x02 CRC0   recompute copy 0's CRC after the patches
+ *              0x04 CRC1   recompute copy 1's CRC after the patches
+ *              0x08 SEAL   recompute the seal's CRC after the patches
+ *              0x10 RAW    the bytes after the header are copied verbatim
+ *                          to offset 0 of a zero region (the metadata copies
+ *                          and the seal, at most FUZZ_WINDOW bytes); no
+ *                          patches
+ *              0x20 CRASH  recompute the crash record's CRCs (if the format
+ *                          has one)
+ *              0x40 CRASHH with CRASH: the header CRC only, log_crc kept
+ *   byte 1   hostile case: 0 none, k: apply hostile_cases[k - 1] to one
+ *            copy of the base (BASE only), before the patches; the harness
+ *            then checks that fb_meta_validate() refuses that copy
+ *   byte 2   bit 0: the copy the hostile case applies to
+ *   then patch records, until the input ends:
+ *            u8 op (low 2 bits: 0 write, 1 xor, 2 fill, 3 write u64),
+ *            u24 offset (little-endian, modulo FUZZ_WINDOW),
+ *            u8 len, then len bytes (write, xor), one byte (fill:
+ *            (len + 1) * 64 bytes of it) or 8 bytes (write u64, len unused)
+ *
+ * The oracle, beyond the sanitizers: fb_attach() must give a consistent
+ * answer; a copy it calls current must validate again, its objects' extents
+ * must lie inside the region and cover the objects exactly; and the same
+ * changes the module makes after attach (boot record, put, rm, commit)
+ * must produce metadata that attaches again as the new current state.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kmod/format.h"
+#include "../unit/hostile.h"
+
+#define FUZZ_REGION	FB_MIN_REGION
+/* Metadata copies, seal and crash record area: what attach may read. */
+#define FUZZ_WINDOW	((uint32_t)(FB_CRASH_OFFSET + FB_CRASH_BYTES))
+#define FUZZ_RAW_MAX	((uint32_t)FB_CRASH_OFFSET)
+
+#define F_BASE		0x01
+#define F_CRC0		0x02
+#define F_CRC1		0x04
+#define F_SEAL		0x08
+#define F_RAW		0x10
+#define F_CRASH		0x20
+#define F_CRASHH	0x40
+
+static uint8_t *region;		/* FUZZ_REGION bytes */
+static uint8_t *base_img;	/* FUZZ_WINDOW bytes: the valid base */
+static struct fb_meta *work;
+static uint32_t *scratch;
+
+#ifdef FB_FUZZ_DRIVER
+#define fuzz_fail(...) do {						\
+		printf("# oracle: " __VA_ARGS__);			\
+		printf("\n");						\
+		fflush(stdout);						\
+		exit(3);						\
+	} while (0)
+#else
+#define fuzz_fail(...) do {						\
+		fprintf(stderr, "oracle: " __VA_ARGS__);		\
+		fprintf(stderr, "\n");					\
+		abort();						\
+	} while (0)
+#endif
+
+/* The write hook: bounds-checked, like the module's memcpy. */
+static void fuzz_write(struct fb_region *r, uint64_t off, const void *src,
+		       size_t len)
+{
+	if (off > r->bytes || len > r->bytes - off)
+		fuzz_fail("write of %zu bytes at %#llx outside the region", len,
+			  (unsigned long long)off);
+	memcpy(r->base + off, src, len);
+}
+
+static struct fb_meta *meta_at(int slot)
+{
+	return (struct fb_meta *)(region + FB_META_OFFSET(slot));
+}
+
+static void seal_fix(struct fb_seal *s)
+{
+	static const uint8_t zero[4];
+	size_t off = offsetof(struct fb_seal, crc);
+	uint32_t c = 0xffffffffu;
+
+	c = fb_crc32c(c, s, off);
+	c = fb_crc32c(c, zero, 4);
+	c = fb_crc32c(c, (const uint8_t *)s + off + 4, sizeof(*s) - off - 4);
+	s->crc = ~c;
+}
+
+#ifdef FB_CRASH_MAGIC
+static void crash_fix(int header_only)
+{
+	struct fb_crash *c = (struct fb_crash *)(region + FB_CRASH_OFFSET);
+	static const uint8_t zero[4];
+	size_t off = offsetof(struct fb_crash, crc);
+	uint32_t crc = 0xffffffffu;
+	uint32_t n = c->log_len > FB_CRASH_LOG_MAX ? FB_CRASH_LOG_MAX : c->log_len;
+
+	if (!header_only)
+		c->log_crc = ~fb_crc32c(0xffffffffu, region + FB_CRASH_LOG_OFFSET, n);
+	crc = fb_crc32c(crc, c, off);
+	crc = fb_crc32c(crc, zero, 4);
+	crc = fb_crc32c(crc, (const uint8_t *)c + off + 4, sizeof(*c) - off - 4);
+	c->crc = ~crc;
+}
+#endif
+
+static void fuzz_init(void)
+{
+	struct fb_seal *s;
+	int i;
+
+	if (region)
+		return;
+	region = calloc(1, FUZZ_REGION);
+	base_img = calloc(1, FUZZ_WINDOW);
+	work = calloc(1, sizeof(*work));
+	scratch = calloc(FB_MAX_OBJECTS, sizeof(*scratch));
+	if (!region || !base_img || !work || !scratch)
+		abort();
+	for (i = 0; i < 2; i++)
+		if (hostile_base((struct fb_meta *)(base_img + FB_META_OFFSET(i)),
+				 FUZZ_REGION, (uint32_t)i, 5 + (uint64_t)i))
+			abort();
+	s = (struct fb_seal *)(base_img + FB_SEAL_OFFSET);
+	s->magic = FB_SEAL_MAGIC;
+	memcpy(s->uuid, ((struct fb_meta *)base_img)->sb.uuid, sizeof(s->uuid));
+	s->boot_count = ((struct fb_meta *)base_img)->sb.boot_count;
+	s->generation = 6;
+	s->time_ns = 3000;
+	s->boottime_ns = 1000;
+	s->reason = FB_REASON_UPDATE;
+	seal_fix(s);
+}
+
+/* Build the region from the input; returns 0, or -1 for an unusable input. */
+static int build(const uint8_t *d, size_t n)
+{
+	uint8_t flags = n > 0 ? d[0] : 0;
+	uint8_t hcase = n > 1 ? d[1] : 0;
+	int hslot = n > 2 ? d[2] & 1 : 0;
+	size_t pos = 3;
+
+	memset(region, 0, FUZZ_WINDOW);
+	if (flags & F_RAW) {
+		size_t len = n > 3 ? n - 3 : 0;
+
+		if (len > FUZZ_RAW_MAX)
+			len = FUZZ_RAW_MAX;
+		memcpy(region, d + 3, len);
+		pos = n;
+	} else if (flags & F_BASE) {
+		memcpy(region, base_img, FUZZ_WINDOW);
+		if (hcase && hcase <= HOSTILE_NCASES) {
+			const struct hostile_case *hc = &hostile_cases[hcase - 1];
+			struct fb_meta *m = meta_at(hslot);
+			char why[FB_WHY_MAX];
+			int ret;
+
+			hc->mutate(m);
+			if (!(hc->flags & H_NO_CRC_FIX))
+				hostile_fix_crc(m);
+			why[0] = 0;
+			ret = fb_meta_validate(m, FUZZ_REGION, scratch, why);
+			if (hc->flags & H_VALIDATE_OK) {
+				if (ret)
+					fuzz_fail("hostile case '%s': refused: %s",
+						  hc->name, why);
+			} else if (ret != -EINVAL || !why[0]) {
+				fuzz_fail("hostile case '%s' accepted (ret %d)",
+					  hc->name, ret);
+			}
+		}
+	}
+	while (pos + 5 <= n) {
+		uint8_t op = d[pos] & 3;
+		uint32_t off = ((uint32_t)d[pos + 1] | (uint32_t)d[pos + 2] << 8 |
+				(uint32_t)d[pos + 3] << 16) % FUZZ_WINDOW;
+		uint32_t len = d[pos + 4], i;
+
+		pos += 5;
+		switch (op) {
+		case 0:
+		case 1:
+			if (len > n - pos)
+				len = (uint32_t)(n - pos);
+			for (i = 0; i < len && off + i < FUZZ_WINDOW; i++) {
+				if (op == 0)
+					region[off + i] = d[pos + i];
+				else
+					region[off + i] ^= d[pos + i];
+			}
+			pos += len;
+			break;
+		case 2:
+			if (pos >= n)
+				break;
+			len = (len + 1) * 64;
+			if (len > FUZZ_WINDOW - off)
+				len = FUZZ_WINDOW - off;
+			memset(region + off, d[pos], len);
+			pos++;
+			break;
+		case 3:
+			for (i = 0; i < 8 && pos < n && off + i < FUZZ_WINDOW; i++)
+				region[off + i] = d[pos++];
+			break;
+		}
+	}
+	if (flags & F_CRC0)
+		hostile_fix_crc(meta_at(0));
+	if (flags & F_CRC1)
+		hostile_fix_crc(meta_at(1));
+	if (flags & F_SEAL)
+		seal_fix((struct fb_seal *)(region + FB_SEAL_OFFSET));
+#ifdef FB_CRASH_MAGIC
+	if (flags & F_CRASH)
+		crash_fix(flags & F_CRASHH);
+#endif
+	return 0;
+}
+
+static void check_why(const char *why, const char *what)
+{
+	if (!memchr(why, 0, FB_WHY_MAX))
+		fuzz_fail("%s: reason not NUL-terminated", what);
+}
+
+/* What the module does with a current copy: status, ls, get. */
+static void check_current(const struct fb_meta *m)
+{
+	uint64_t used = 0, pages;
+	uint32_t i, cursor;
+	int idx;
+
+	if (m->sb.nr_extents == 0 || m->sb.nr_extents > FB_MAX_EXTENTS)
+		fuzz_fail("nr_extents %u accepted", m->sb.nr_extents);
+	if ((uint64_t)m->sb.data_pages * FB_PAGE_SIZE + FB_DATA_OFFSET >
+	    FUZZ_REGION)
+		fuzz_fail("data area larger than the region");
+	for (idx = 0; idx < FB_MAX_OBJECTS; idx++) {
+		const struct fb_object *o = &m->obj[idx];
+		const struct fb_extent *e;
+		uint32_t expect = 0;
+
+		if (o->type == FB_OBJ_NONE)
+			continue;
+		if (!memchr(o->name, 0, FB_NAME_MAX) ||
+		    fb_obj_find(m, o->name) != idx)
+			fuzz_fail("object %d: name not unique or unterminated", idx);
+		pages = 0;
+		cursor = 0;
+		while ((e = fb_obj_next_extent(m, idx, &cursor))) {
+			uint64_t start = FB_DATA_OFFSET +
+					 ((uint64_t)e->start << FB_PAGE_SHIFT);
+			uint64_t bytes = (uint64_t)e->pages << FB_PAGE_SHIFT;
+
+			if (e->offset != expect || e->pages == 0 ||
+			    start + bytes > FUZZ_REGION)
+				fuzz_fail("object %d: bad extent %u+%u off %u",
+					  idx, e->start, e->pages, e->offset);
+			/* The module copies from here: touch both ends. */
+			region[start] ^= 0;
+			region[start + bytes - 1] ^= 0;
+			expect += e->pages;
+			pages += e->pages;
+		}
+		if (pages != fb_pages(o->size))
+			fuzz_fail("object %d: extents cover %llu pages, size %llu",
+				  idx, (unsigned long long)pages,
+				  (unsigned long long)o->size);
+		used += pages;
+	}
+	if (used != fb_used_pages(m) || used > m->sb.data_pages)
+		fuzz_fail("used pages %llu, fb_used_pages %llu",
+			  (unsigned long long)used,
+			  (unsigned long long)fb_used_pages(m));
+	for (i = 0; i < FB_BOOT_HISTORY; i++)
+		if (!memchr(m->sb.history[i].release, 0, 48) ||
+		    !memchr(m->sb.history[i].image, 0, 64))
+			fuzz_fail("history %u: unterminated strings", i);
+}
+
+/*
+ * What the module writes after attach: a boot record, a put and an rm,
+ * then a commit into the other copy.  The result must be the new current
+ * state.  Counters at the very end of their range are left out: they
+ * cannot be reached by counting.
+ */
+static void check_writes(struct fb_region *r, int slot)
+{
+	struct fb_attach_result res;
+	char name[FB_NAME_MAX], why[FB_WHY_MAX];
+	int cur = slot, idx, ret, victim;
+	uint64_t gen;
+
+	memcpy(work, meta_at(slot), sizeof(*work));
+	if (work->sb.generation >= (1ull << 62) - 3 ||
+	    work->sb.boot_count >= (1ull << 62) - 3 ||
+	    work->sb.next_object_id >= UINT64_MAX - 3)
+		return;
+	fb_boot_record(work, FB_REASON_UNCLEAN, 4000, "fuzz", "fuzz");
+	memset(name, 0, sizeof(name));
+	strcpy(name, "fuzz-new");
+	if (fb_obj_find(work, name) < 0) {
+		ret = fb_obj_alloc(work, name, FB_OBJ_BLOB, 3 * FB_PAGE_SIZE + 1,
+				   1, &idx);
+		if (ret == -ENOSPC) {
+			/* a failed alloc may leave the copy half-changed */
+			memcpy(work, meta_at(slot), sizeof(*work));
+			fb_boot_record(work, FB_REASON_UNCLEAN, 4000, "fuzz", "fuzz");
+		} else if (ret) {
+			fuzz_fail("fb_obj_alloc: %d", ret);
+		} else {
+			work->obj[idx].flags = FB_OBJ_F_DIGEST;
+		}
+	}
+	for (victim = 0; victim < FB_MAX_OBJECTS; victim++)
+		if (work->obj[victim].type != FB_OBJ_NONE &&
+		    strcmp(work->obj[victim].name, "fuzz-new"))
+			break;
+	if (victim < FB_MAX_OBJECTS)
+		fb_obj_free(work, victim);
+	why[0] = 0;
+	/* Validate as it will be committed: next generation, other slot. */
+	gen = work->sb.generation;
+	fb_commit(r, &cur, work);
+	if (cur != !slot || work->sb.generation != gen + 1)
+		fuzz_fail("commit went to slot %d", cur);
+#ifdef FB_FUZZ_DRIVER
+	if (fb_meta_validate(meta_at(cur), FUZZ_REGION, scratch, why))
+		fuzz_fail("committed copy refused: %s", why);
+#endif
+	fb_attach(r, scratch, &res);
+	if (res.state != FB_STATE_READY || res.slot != cur)
+		fuzz_fail("after a commit: state %d slot %d (%s)", res.state,
+			  res.slot, res.why);
+	check_current(meta_at(cur));
+}
+
+#ifdef FB_FUZZ_DRIVER
+static int verbose;
+#define note(...) do { if (verbose) printf("# " __VA_ARGS__); } while (0)
+#else
+#define note(...) do { } while (0)
+#endif
+
+static int fuzz_one(const uint8_t *d, size_t n)
+{
+	struct fb_region r = {
+		.base = NULL, .bytes = FUZZ_REGION, .write = fuzz_write,
+	};
+	struct fb_attach_result res;
+#ifdef FB_FUZZ_DRIVER
+	char why[FB_WHY_MAX];
+#endif
+	int s, magic[2], ok[2], reason;
+
+	fuzz_init();
+	r.base = region;
+	if (build(d, n))
+		return 0;
+	fb_attach(&r, scratch, &res);
+	check_why(res.why, "fb_attach");
+	/*
+	 * Each CRC of a copy costs as much as the rest together: the fuzzer
+	 * trusts fb_attach's own verdicts, the driver checks them again.
+	 */
+	for (s = 0; s < 2; s++) {
+		magic[s] = meta_at(s)->sb.magic == FB_MAGIC;
+#ifdef FB_FUZZ_DRIVER
+		memset(why, 0x55, sizeof(why));
+		ok[s] = !fb_meta_validate(meta_at(s), FUZZ_REGION, scratch, why);
+		if (!ok[s])
+			check_why(why, "fb_meta_validate");
+		ok[s] = ok[s] && meta_at(s)->sb.slot == (uint32_t)s;
+#else
+		ok[s] = res.state == FB_STATE_READY &&
+			(s == res.slot || !res.fallback);
+#endif
+	}
+	note("state %d slot %d fallback %d readonly %d why '%s'\n", res.state,
+	     res.slot, res.fallback, res.readonly, res.why);
+	switch (res.state) {
+	case FB_STATE_UNFORMATTED:
+		if (magic[0] || magic[1] || res.slot != -1)
+			fuzz_fail("unformatted with a magic present");
+		return 0;
+	case FB_STATE_DAMAGED:
+		if (res.slot != -1 || !res.why[0])
+			fuzz_fail("damaged: slot %d, why '%s'", res.slot, res.why);
+		if (ok[0] != ok[1] ||
+		    (ok[0] && meta_at(0)->sb.generation != meta_at(1)->sb.generation))
+			fuzz_fail("damaged although one copy is good");
+		return 0;
+	case FB_STATE_READY:
+		break;
+	default:
+		fuzz_fail("state %d", res.state);
+	}
+	if (res.slot != 0 && res.slot != 1)
+		fuzz_fail("ready with slot %d", res.slot);
+	if (!ok[res.slot])
+		fuzz_fail("current copy %d does not validate", res.slot);
+	if (ok[!res.slot] &&
+	    meta_at(!res.slot)->sb.generation >= meta_at(res.slot)->sb.generation)
+		fuzz_fail("older copy chosen");
+	if (res.fallback != !ok[!res.slot])
+		fuzz_fail("fallback %d, other copy ok %d", res.fallback,
+			  ok[!res.slot]);
+	check_current(meta_at(res.slot));
+
+	reason = fb_seal_valid((const struct fb_seal *)(region + FB_SEAL_OFFSET),
+			       meta_at(res.slot));
+	if (reason != 0 && reason != FB_REASON_UPDATE &&
+	    reason != FB_REASON_CRASH && reason != FB_SEAL_DETACH)
+		fuzz_fail("seal reason %d", reason);
+	note("seal %d\n", reason);
+#ifdef FB_CRASH_MAGIC
+	s = fb_crash_valid(&r, meta_at(res.slot));
+	if (s < 0 || s > 2)
+		fuzz_fail("crash record state %d", s);
+	note("crash record %d\n", s);
+#endif
+	if (!res.readonly)
+		check_writes(&r, res.slot);
+	return 0;
+}
+
+#ifndef FB_FUZZ_DRIVER
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_one(data, size);
+}
+
+#else /* FB_FUZZ_DRIVER */
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int t_pass, t_fail, t_num;
+
+static void run_input(const char *label, const uint8_t *d, size_t n)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if (getenv("FUZZ_NOFORK")) {	/* for gdb and coverage: no child */
+		fuzz_one(d, n);
+		t_num++;
+		t_pass++;
+		printf("ok %d %s\n", t_num, label);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		fuzz_one(d, n);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	t_num++;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		t_pass++;
+		printf("ok %d %s\n", t_num, label);
+	} else {
+		t_fail++;
+		printf("not ok %d %s\n", t_num, label);
+		if (WIFSIGNALED(st))
+			printf("# killed by signal %d\n", WTERMSIG(st));
+		else
+			printf("# exit status %d\n", WEXITSTATUS(st));
+	}
+}
+
+static int run_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	run_input(path, buf, (size_t)n);
+	free(buf);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void run_path(const char *path)
+{
+	struct stat sb;
+	struct dirent *de;
+	char **names = NULL;
+	size_t cnt = 0, i;
+	DIR *dir;
+
+	if (stat(path, &sb) || !S_ISDIR(sb.st_mode)) {
+		if (run_file(path)) {
+			t_num++;
+			t_fail++;
+			printf("not ok %d %s: cannot read\n", t_num, path);
+		}
+		return;
+	}
+	dir = opendir(path);
+	while (dir && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		names = realloc(names, (cnt + 1) * sizeof(*names));
+		names[cnt] = malloc(strlen(path) + strlen(de->d_name) + 2);
+		sprintf(names[cnt++], "%s/%s", path, de->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	qsort(names, cnt, sizeof(*names), name_cmp);
+	for (i = 0; i < cnt; i++) {
+		run_path(names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The inputs for the hostile.h table: 3 bytes each. */
+static void hostile_input(uint8_t in[3], unsigned int c, int slot)
+{
+	in[0] = F_BASE;
+	in[1] = (uint8_t)(c + 1);
+	in[2] = (uint8_t)slot;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int c;
+	int i, slot;
+	uint8_t in[3];
+	char label[160];
+
+	_Static_assert(HOSTILE_NCASES < 255, "hostile case index is one byte");
+	if (argc == 3 && !strcmp(argv[1], "--emit")) {
+		/* Seed files for the fuzzer's working corpus. */
+		for (c = 0; c < HOSTILE_NCASES; c++) {
+			for (slot = 0; slot < 2; slot++) {
+				FILE *f;
+
+				snprintf(label, sizeof(label), "%s/hostile-%03u-%d",
+					 argv[2], c, slot);
+				hostile_input(in, c, slot);
+				f = fopen(label, "wb");
+				if (!f || fwrite(in, 1, 3, f) != 3) {
+					perror(label);
+					return 2;
+				}
+				fclose(f);
+			}
+		}
+		return 0;
+	}
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
+	printf("KTAP version 1\n");
+	for (c = 0; c < HOSTILE_NCASES; c++) {
+		for (slot = 0; slot < 2; slot++) {
+			snprintf(label, sizeof(label), "hostile.h: %s (copy %d)",
+				 hostile_cases[c].name, slot);
+			hostile_input(in, c, slot);
+			run_input(label, in, sizeof(in));
+		}
+	}
+	for (i = 1; i < argc; i++)
+		run_path(argv[i]);
+	printf("1..%d\n", t_num);
+	printf("%d passed, %d failed\n", t_pass, t_fail);
+	return t_fail ? 1 : 0;
+}
+
+#endif /* FB_FUZZ_DRIVER */
