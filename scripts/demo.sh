@@ -9,8 +9,11 @@ out=build/demo
 mkdir -p "$out"
 scripts/mkinitramfs.sh "$out/initrd.cpio.gz" >/dev/null || exit 2
 echo "Booting Debian's kernel under QEMU (TCG); each boot takes a few seconds..."
+rm -f "$out/disk.img"
+truncate -s 1G "$out/disk.img"
 scripts/vm.sh --tee --initrd "$out/initrd.cpio.gz" --log "$out/serial.log" \
-	--timeout "${FB_VM_TIMEOUT:-300}" --append "fbtest=demo fbstage=1" |
+	--disk "$out/disk.img" \
+	--timeout "${FB_VM_TIMEOUT:-600}" --append "fbtest=demo fbstage=1" |
 while IFS= read -r line; do
 	line=${line%$'\r'}
 	if [ "${FB_VM_SERIAL_TEE:-0}" = 1 ]; then

@@ -496,6 +496,32 @@ int cmd_rm(int argc, char **argv)
 	return ret;
 }
 
+/*
+ * The lines that tell what happened: from a few lines before the last
+ * "Kernel panic" (the oops or the sysrq line) to a few after it.
+ */
+static void print_crash_excerpt(const char *log)
+{
+	const char *p = log, *panic = NULL, *start, *end;
+	int n;
+
+	while ((p = strstr(p, "Kernel panic"))) {
+		panic = p;
+		p++;
+	}
+	if (!panic)
+		panic = log + strlen(log);
+	for (start = panic, n = 0; start > log && n < 6; n += *--start == '\n')
+		;
+	for (end = panic, n = 0; *end && n < 4; n += *end++ == '\n')
+		;
+	printf("kernel log around the panic (fastboot log --json has %zu bytes):\n%.*s",
+	       strlen(log), (int)(end - start - (*start == '\n')),
+	       start + (*start == '\n'));
+	if (end > start && end[-1] != '\n')
+		putchar('\n');
+}
+
 /* The last crash record; crash->size stays 0 when there is none. */
 static int get_crash(int fd, struct fastboot_crash *c, char **log)
 {
@@ -599,14 +625,8 @@ int cmd_log(int argc, char **argv)
 	} else if (crash.size) {
 		printf("\nboot %llu crashed: %s\n", (unsigned long long)crash.boot,
 		       crash.msg);
-		if (crash_log) {
-			const char *tail = crash_log + strlen(crash_log);
-			int lines = 0;
-
-			while (tail > crash_log && lines < 21)
-				lines += *--tail == '\n';
-			printf("last kernel messages:\n%s", tail + (*tail == '\n'));
-		}
+		if (crash_log)
+			print_crash_excerpt(crash_log);
 	}
 	free(crash_log);
 	free(l);
