@@ -49,7 +49,7 @@ int fastboot_store_format(struct fastboot_store *st, bool force);
 int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 		       u32 flags, const void __user *data, u64 len,
 		       const u8 *tag);
-int fastboot_store_read(struct fastboot_store *st, const char *name,
+int fastboot_store_read(struct fastboot_store *st, const char *name, u64 id,
 			u64 offset, void __user *buf, u64 len, u64 *done);
 int fastboot_store_rm(struct fastboot_store *st, const char *name);
 /* The current boot's record: reason and image name (64 bytes). */

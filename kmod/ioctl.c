@@ -28,7 +28,7 @@ static_assert(sizeof(struct fastboot_boot) == sizeof(struct fb_boot_rec));
 static_assert(FASTBOOT_HISTORY_MAX == FB_BOOT_HISTORY);
 static_assert(sizeof(struct fastboot_format) == FASTBOOT_FORMAT_SIZE_VER0);
 static_assert(sizeof(struct fastboot_put) == FASTBOOT_PUT_SIZE_VER0);
-static_assert(sizeof(struct fastboot_read) == FASTBOOT_READ_SIZE_VER0);
+static_assert(sizeof(struct fastboot_read) == FASTBOOT_READ_SIZE_VER1);
 static_assert(sizeof(struct fastboot_info) == FASTBOOT_INFO_SIZE_VER0);
 static_assert(sizeof(struct fastboot_rm) == FASTBOOT_RM_SIZE_VER0);
 static_assert(FASTBOOT_NAME_MAX == FB_NAME_MAX);
@@ -151,7 +151,7 @@ static long ioc_put(struct fastboot_store *st, void __user *uarg)
 static long ioc_read(struct fastboot_store *st, void __user *uarg)
 {
 	struct fastboot_read r;
-	long usize = COPY_IN(r, uarg);
+	long usize = COPY_IN_VER(r, FASTBOOT_READ_SIZE_VER0, uarg);
 	long ret;
 
 	if (usize < 0)
@@ -160,8 +160,8 @@ static long ioc_read(struct fastboot_store *st, void __user *uarg)
 		return -EINVAL;
 	if (r.buf + r.len < r.buf)
 		return -EOVERFLOW;
-	ret = fastboot_store_read(st, r.name, r.offset, u64_to_user_ptr(r.buf),
-				  r.len, &r.bytes);
+	ret = fastboot_store_read(st, r.name, r.id, r.offset,
+				  u64_to_user_ptr(r.buf), r.len, &r.bytes);
 	if (ret)
 		return ret;
 	return copy_out(uarg, &r, sizeof(r), usize);
@@ -358,7 +358,18 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_info(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_LOG):
 		return ioc_log(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_FORMAT):
+	case _IOC_NR(FASTBOOT_IOC_PUT):
+	case _IOC_NR(FASTBOOT_IOC_READ):
+	case _IOC_NR(FASTBOOT_IOC_RM):
+	case _IOC_NR(FASTBOOT_IOC_CRASH):
+	case _IOC_NR(FASTBOOT_IOC_ARM):
+	case _IOC_NR(FASTBOOT_IOC_GUEST):
+		break;
+	default:
+		return -ENOTTY;
 	}
+	/* Everything else changes the store or reads what it holds. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	switch (_IOC_NR(cmd)) {
@@ -374,10 +385,9 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_crash(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_ARM):
 		return ioc_arm(st, uarg);
-	case _IOC_NR(FASTBOOT_IOC_GUEST):
+	default:
 		return ioc_guest(st, uarg);
 	}
-	return -ENOTTY;
 }
 
 static const struct file_operations fastboot_fops = {

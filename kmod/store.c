@@ -318,9 +318,10 @@ out:
 }
 
 /**
- * fastboot_store_read() - copy part of an object to user memory.
+ * fastboot_store_read() - copy part of an object to user memory; with a
+ * non-zero id, only if the object is still that one.
  */
-int fastboot_store_read(struct fastboot_store *st, const char *name,
+int fastboot_store_read(struct fastboot_store *st, const char *name, u64 id,
 			u64 offset, void __user *buf, u64 len, u64 *done)
 {
 	const struct fb_extent *e;
@@ -340,6 +341,10 @@ int fastboot_store_read(struct fastboot_store *st, const char *name,
 		goto out;
 	}
 	o = &st->cur->obj[idx];
+	if (id && o->id != id) {
+		ret = -ESTALE;	/* replaced since the caller looked it up */
+		goto out;
+	}
 	if (offset >= o->size)
 		goto out;
 	len = min(len, o->size - offset);

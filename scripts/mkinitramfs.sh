@@ -122,18 +122,7 @@ for xk in ${FB_EXTRA_KVERS:-}; do
 			cp "$xd/$m.ko" "$ST/lib/modules/$xk/extra/$m.ko"
 		fi
 	done
-	# Kernel modules the scenarios need (a virtio disk with ext4), with
-# their dependencies, from the installed linux-image package.
-KMODS=${KMODS:-virtio_pci virtio_blk ext4}
-for km in $KMODS; do
-	/sbin/modprobe -S "$KVER" --show-depends "$km" 2>/dev/null |
-		awk '$1 == "insmod" { print $2 }'
-done | sort -u | while read -r ko; do
-	rel=${ko#/lib/modules/$KVER/}
-	mkdir -p "$ST/lib/modules/$KVER/$(dirname "$rel")"
-	cp "$ko" "$ST/lib/modules/$KVER/$rel"
-done
-for f in modules.order modules.builtin modules.builtin.modinfo; do
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		: >"$ST/lib/modules/$xk/$f"
 	done
 	"$DEPMOD" -b "$ST" "$xk" || die "depmod $xk failed"

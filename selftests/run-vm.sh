@@ -11,7 +11,8 @@
 # to build/vm/NAME.log.  Prints KTAP lines as they arrive and finally one
 # line "N passed, N failed"; exits 1 if anything failed.
 #
-# Env: FB_VM_TIMEOUT    per-scenario timeout in seconds (default 180)
+# Env: FB_VM_TIMEOUT    per-scenario timeout in seconds (default 400)
+#      FB_VM_JOBS       scenarios run at once (default 2)
 #      FB_VM_SERIAL_TEE=1  show the raw serial console
 #      FB_VM_APPEND     extra kernel command line for every scenario
 #      FB_VM_BUILD      build directory (default build/vm)
@@ -22,7 +23,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 
-TIMEOUT=${FB_VM_TIMEOUT:-180}
+TIMEOUT=${FB_VM_TIMEOUT:-400}
 BUILD=${FB_VM_BUILD:-build/vm}
 TEE=${FB_VM_SERIAL_TEE:-0}
 INITRD=""
@@ -60,22 +61,22 @@ if [ -z "$INITRD" ]; then
 	scripts/mkinitramfs.sh "$INITRD" || { echo "run-vm.sh: mkinitramfs failed" >&2; exit 2; }
 fi
 
-total_pass=0
-total_fail=0
 bad_re='BUG:|WARNING:|Oops|general protection'
 
-for s in "${SCENARIOS[@]}"; do
-	log=$BUILD/$s.log
+# run_one SCENARIO: boot it, check its log, print its verdict, and write
+# "PASSED FAILED" to $BUILD/SCENARIO.result.
+run_one() {
+	local s=$1 log=$BUILD/$1.log t0 t1 rc d2 st stimeout clean pass fail extra
+	local disk2=() why=()
+
 	echo "# === $s ==="
 	t0=$(date +%s)
-	# vm.sh tees the serial console to us; show KTAP lines (or everything).
 	# A fresh sparse disk per scenario (/dev/vda in the VM).
 	rm -f "$BUILD/$s.disk"
 	truncate -s 2G "$BUILD/$s.disk"
 	# A scenario's "# fbtest-disk2: BUILDER IMAGE" line: run BUILDER IMAGE
 	# (which keeps IMAGE up to date) and attach IMAGE read-only as
 	# /dev/vdb; "# fbtest-timeout: SECS" raises the timeout for it.
-	disk2=()
 	stimeout=$TIMEOUT
 	d2=$(sed -n 's/^# fbtest-disk2: *//p' "selftests/vm/scenarios/$s.sh" | head -n 1)
 	if [ -n "$d2" ]; then
@@ -83,8 +84,8 @@ for s in "${SCENARIOS[@]}"; do
 		if ! $d2 >"$BUILD/$s.disk2.log" 2>&1; then
 			echo "$s: FAIL: '$d2' failed:"
 			sed "s/^/$s| /" "$BUILD/$s.disk2.log"
-			total_fail=$((total_fail + 1))
-			continue
+			echo "0 1" >"$BUILD/$s.result"
+			return
 		fi
 		disk2=(--disk-ro "${d2##* }")
 	fi
@@ -92,6 +93,7 @@ for s in "${SCENARIOS[@]}"; do
 	if [ -n "$st" ] && [ "$st" -gt "$stimeout" ]; then
 		stimeout=$st
 	fi
+	# vm.sh tees the serial console to us; show KTAP lines (or everything).
 	scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$stimeout" \
 		--disk "$BUILD/$s.disk" "${disk2[@]}" \
 		--append "fbtest=$s fbstage=1 ${FB_VM_APPEND:-}" |
@@ -114,7 +116,6 @@ for s in "${SCENARIOS[@]}"; do
 	pass=$(grep -c '^ok ' <<<"$clean")
 	fail=$(grep -c '^not ok ' <<<"$clean")
 	extra=0
-	why=()
 	if [ "$rc" = 124 ]; then
 		why+=("VM timed out after ${stimeout}s")
 	fi
@@ -132,20 +133,56 @@ for s in "${SCENARIOS[@]}"; do
 		why+=("kernel reported: $(grep -Ev '^(ok|not ok) ' <<<"$clean" | grep -Em1 "$bad_re")")
 	fi
 	fail=$((fail + extra))
-	total_pass=$((total_pass + pass))
-	total_fail=$((total_fail + fail))
+	echo "$pass $fail" >"$BUILD/$s.result"
 
-	if [ "$fail" -gt 0 ]; then
-		for w in "${why[@]}"; do
-			echo "$s: FAIL: $w"
-		done
-		echo "$s: ----- last 60 lines of $log -----"
-		tail -n 60 <<<"$clean" | sed "s/^/$s| /"
-		echo "$s: ----- end of $log -----"
-		echo "# $s: FAIL ($pass passed, $fail failed, $((t1 - t0))s)"
+	# One block, so that parallel scenarios do not interleave it.
+	{
+		if [ "$fail" -gt 0 ]; then
+			for w in "${why[@]}"; do
+				echo "$s: FAIL: $w"
+			done
+			echo "$s: ----- last 60 lines of $log -----"
+			tail -n 60 <<<"$clean" | sed "s/^/$s| /"
+			echo "$s: ----- end of $log -----"
+			echo "# $s: FAIL ($pass passed, $fail failed, $((t1 - t0))s)"
+		else
+			echo "# $s: PASS ($pass passed, $((t1 - t0))s)"
+		fi
+	} >"$BUILD/$s.verdict"
+	cat "$BUILD/$s.verdict"
+}
+
+# Scenarios run FB_VM_JOBS at a time (default 2): most of what a VM does
+# under TCG is single-threaded, so two VMs use the two cores better.
+# Long scenarios (those that raise their timeout) start first.
+JOBS=${FB_VM_JOBS:-2}
+ORDER=()
+for s in "${SCENARIOS[@]}"; do
+	grep -q '^# fbtest-timeout:' "selftests/vm/scenarios/$s.sh" && ORDER+=("$s")
+done
+for s in "${SCENARIOS[@]}"; do
+	grep -q '^# fbtest-timeout:' "selftests/vm/scenarios/$s.sh" || ORDER+=("$s")
+done
+for s in "${ORDER[@]}"; do
+	rm -f "$BUILD/$s.result"
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n
+	done
+	run_one "$s" &
+done
+wait
+
+total_pass=0
+total_fail=0
+for s in "${SCENARIOS[@]}"; do
+	if [ -f "$BUILD/$s.result" ]; then
+		read -r p f <"$BUILD/$s.result"
 	else
-		echo "# $s: PASS ($pass passed, $((t1 - t0))s)"
+		echo "$s: FAIL: the harness lost this scenario"
+		p=0 f=1
 	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
 done
 
 echo "$total_pass passed, $total_fail failed"

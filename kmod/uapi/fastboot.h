@@ -101,7 +101,11 @@ struct fastboot_put {
 };
 #define FASTBOOT_PUT_SIZE_VER0		144
 
-/* Copy up to len bytes of object name from offset into buf. */
+/*
+ * Copy up to len bytes of object name from offset into buf.  With a
+ * non-zero id (VER1) the object must still be that one (a replaced object
+ * gets a new id), or the call fails with ESTALE.
+ */
 struct fastboot_read {
 	__u32 size;
 	__u32 flags;
@@ -110,8 +114,11 @@ struct fastboot_read {
 	__u64 buf;		/* user pointer */
 	__u64 len;
 	__u64 bytes;		/* out: bytes copied */
+	/* VER1 */
+	__u64 id;
 };
 #define FASTBOOT_READ_SIZE_VER0		104
+#define FASTBOOT_READ_SIZE_VER1		112
 
 /* fastboot_info.flags */
 #define FASTBOOT_INFO_BY_NAME		0x1	/* look up name, not index */

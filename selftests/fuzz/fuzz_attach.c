@@ -263,6 +263,10 @@ static void check_current(const struct fb_meta *m)
 	if ((uint64_t)m->sb.data_pages * FB_PAGE_SIZE + FB_DATA_OFFSET >
 	    FUZZ_REGION)
 		fuzz_fail("data area larger than the region");
+	for (i = 0; i < m->sb.nr_extents; i++)
+		if ((uint64_t)m->ext[i].start + m->ext[i].pages > m->sb.data_pages)
+			fuzz_fail("extent %u: %u+%u past the data area", i,
+				  m->ext[i].start, m->ext[i].pages);
 	for (idx = 0; idx < FB_MAX_OBJECTS; idx++) {
 		const struct fb_object *o = &m->obj[idx];
 		const struct fb_extent *e;

@@ -98,6 +98,7 @@ int cl_read(int fd, const struct fastboot_info *in,
 		r.offset = off;
 		r.buf = (uintptr_t)buf;
 		r.len = IO_CHUNK;
+		r.id = in->id;	/* ESTALE if it was replaced meanwhile */
 		ret = call(fd, FASTBOOT_IOC_READ, &r);
 		if (!ret && r.bytes == 0)
 			ret = -EIO;	/* the object shrank under us */

@@ -13,10 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "fastboot.h"
+#include "client.h"
 #include "json.h"
 #include "sha256.h"
-
-#define IO_CHUNK (4u << 20)
 
 static const struct option json_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -326,23 +325,40 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+struct out_sink {
+	int fd;
+	int werr;		/* errno of a failed write */
+	uint64_t written;
+};
+
+static int to_out(void *ctx, const void *buf, size_t len)
+{
+	struct out_sink *o = ctx;
+
+	if (write_all(o->fd, buf, len)) {
+		o->werr = errno ? errno : EIO;
+		return -o->werr;
+	}
+	o->written += len;
+	return 0;
+}
+
 /*
  * Copy an object out, checking its SHA-256 on the way.  A file is
  * written under a temporary name and renamed only once the digest
- * matched, so a corrupted object never replaces a good file.
+ * matched, so a corrupted object never replaces a good file.  The read is
+ * pinned to the object's id: if it is replaced meanwhile, a file copy
+ * starts again with the new object.
  */
 int cmd_get(int argc, char **argv)
 {
 	static const char usage[] = "fastboot get NAME [FILE]";
 	struct fastboot_info in;
-	struct fastboot_read r;
+	struct out_sink out = { .fd = 1 };
 	const char *name, *path;
 	char tmp[4096] = "", hex[65];
 	uint8_t digest[32];
-	struct sha256 sha;
-	uint64_t off = 0;
-	char *buf = NULL;
-	int c, fd, out = 1, ret = EXIT_FAIL;
+	int c, fd, err, attempt, ret = EXIT_FAIL;
 
 	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
@@ -354,44 +370,44 @@ int cmd_get(int argc, char **argv)
 	fd = fb_open_device(O_RDWR);
 	if (fd < 0)
 		return EXIT_FAIL;
-	if (get_info(fd, name, &in))
-		goto out;
 	if (strcmp(path, "-")) {
 		snprintf(tmp, sizeof(tmp), "%s.fastboot-XXXXXX", path);
-		out = mkstemp(tmp);
-		if (out < 0) {
+		out.fd = mkstemp(tmp);
+		if (out.fd < 0) {
 			fb_error(path, "%s", strerror(errno));
 			tmp[0] = 0;
 			goto out;
 		}
 	}
-	buf = malloc(IO_CHUNK);
-	if (!buf) {
-		fb_error(name, "out of memory");
-		goto out;
-	}
-	sha256_init(&sha);
-	while (off < in.bytes) {
-		memset(&r, 0, sizeof(r));
-		r.size = sizeof(r);
-		memcpy(r.name, in.name, sizeof(r.name));
-		r.offset = off;
-		r.buf = (uintptr_t)buf;
-		r.len = IO_CHUNK;
-		if (fb_ioctl(fd, FASTBOOT_IOC_READ, &r, name))
+	for (attempt = 0;; attempt++) {
+		if (get_info(fd, name, &in))
 			goto out;
-		if (r.bytes == 0) {
-			fb_error(name, "object shrank while reading");
-			goto out;
-		}
-		sha256_update(&sha, buf, r.bytes);
-		if (write_all(out, buf, r.bytes)) {
+		if (out.fd != 1 && (ftruncate(out.fd, 0) || lseek(out.fd, 0, SEEK_SET))) {
 			fb_error(path, "%s", strerror(errno));
 			goto out;
 		}
-		off += r.bytes;
+		out.written = 0;
+		err = cl_read(fd, &in, to_out, &out, digest);
+		if (err != -ESTALE)
+			break;
+		if (out.fd == 1 && out.written) {
+			fb_error(name, "replaced while it was being read; output is incomplete");
+			goto out;
+		}
+		if (attempt == 3) {
+			fb_error(name, "keeps being replaced while it is read");
+			goto out;
+		}
 	}
-	sha256_final(&sha, digest);
+	if (err) {
+		if (out.werr)
+			fb_error(path, "%s", strerror(out.werr));
+		else if (err == -EIO)
+			fb_error(name, "object shrank while reading");
+		else
+			fb_ioctl_error(name, -err);
+		goto out;
+	}
 	if ((in.obj_flags & FASTBOOT_OBJ_F_DIGEST) &&
 	    memcmp(digest, in.sha256, sizeof(digest))) {
 		sha256_hex(in.sha256, hex);
@@ -399,16 +415,15 @@ int cmd_get(int argc, char **argv)
 			 hex);
 		goto out;
 	}
-	if (out != 1 && (fsync(out) || rename(tmp, path))) {
+	if (out.fd != 1 && (fsync(out.fd) || rename(tmp, path))) {
 		fb_error(path, "%s", strerror(errno));
 		goto out;
 	}
 	tmp[0] = 0;
 	ret = EXIT_OK;
 out:
-	free(buf);
-	if (out > 1)
-		close(out);
+	if (out.fd > 1)
+		close(out.fd);
 	if (tmp[0])
 		unlink(tmp);
 	close(fd);
