@@ -29,6 +29,9 @@ PACKAGES="
 	dkms
 	e2fsprogs
 	xz-utils
+	gnuplot-nox
+	perl
+	debootstrap
 "
 
 missing=""

@@ -171,6 +171,8 @@ rel_isolation() {
 	ktap_check "another user cannot open tenant B's region" \
 		sh -c '! su -s /bin/sh nobody -c "cat /run/fastboot/guest/rel-b" >/dev/null 2>&1'
 	ktap_check "remove tenant B's region" fastboot guest rm rel-b
+	ktap_check "a mounted fastbootfs keeps the module loaded" sh -c '! rmmod fastboot 2>/dev/null'
+	ktap_check "unmount fastbootfs" umount /run/fastboot/guest
 }
 
 rel_modcycles() {
