@@ -4,6 +4,8 @@
  * from the bzImage setup header; a module's vermagic from its .modinfo
  * section, read with libelf, after unpacking the initramfs archives.
  */
+#define _GNU_SOURCE
+#include <elf.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <lzma.h>
@@ -19,12 +21,23 @@
 
 int bzimage_release(const uint8_t *buf, size_t len, char *rel, size_t rel_len)
 {
+	static const char banner[] = "Linux version ";
 	size_t off, n = 0;
 
-	/* "HdrS" at 0x202; kernel_version at 0x20e points 0x200 before it. */
-	if (len < 0x210 || memcmp(buf + 0x202, "HdrS", 4))
-		return -1;
-	off = (size_t)(buf[0x20e] | buf[0x20f] << 8) + 0x200;
+	if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG)) {
+		/* An ELF vmlinux: the release follows linux_banner's prefix. */
+		const uint8_t *p = memmem(buf, len, banner, sizeof(banner) - 1);
+
+		if (!p)
+			return -1;
+		off = (size_t)(p - buf) + sizeof(banner) - 1;
+	} else {
+		/* bzImage: "HdrS" at 0x202; kernel_version at 0x20e points
+		 * 0x200 before the version string. */
+		if (len < 0x210 || memcmp(buf + 0x202, "HdrS", 4))
+			return -1;
+		off = (size_t)(buf[0x20e] | buf[0x20f] << 8) + 0x200;
+	}
 	if (off >= len)
 		return -1;
 	while (off + n < len && n + 1 < rel_len && buf[off + n] > ' ')

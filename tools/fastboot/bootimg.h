@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Release of an x86 bzImage ("6.1.0-56-amd64"); -1 if not a bzImage. */
+/*
+ * Release ("6.1.0-56-amd64") of an x86 bzImage (from its setup header) or
+ * an ELF vmlinux (from the Linux banner); -1 if neither.
+ */
 int bzimage_release(const uint8_t *buf, size_t len, char *rel, size_t rel_len);
 
 struct ko_found {

@@ -471,7 +471,7 @@ static int check_vermagic(int kfd, int ifd, const struct opts *o,
 	if (!k || !i)
 		return fb_error("image", "cannot map it: %s", strerror(errno));
 	if (bzimage_release(k, klen, release, rel_len))
-		snprintf(why, sizeof(why), "the kernel is not a bzImage; cannot tell its release");
+		snprintf(why, sizeof(why), "the kernel is neither a bzImage nor an ELF vmlinux; cannot tell its release");
 	else if (initramfs_find_module(i, ilen, "fastboot.ko", &ko, why, sizeof(why)))
 		;
 	else if (!ko.count)
