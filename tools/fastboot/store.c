@@ -388,10 +388,12 @@ int cmd_get(int argc, char **argv)
 		}
 		out.written = 0;
 		err = cl_read(fd, &in, to_out, &out, digest);
-		if (err != -ESTALE)
+		/* Replaced (ESTALE) or removed (ENOENT) meanwhile: look again. */
+		if (err != -ESTALE && err != -ENOENT)
 			break;
 		if (out.fd == 1 && out.written) {
-			fb_error(name, "replaced while it was being read; output is incomplete");
+			fb_error(name, "%s while it was being read; output is incomplete",
+				 err == -ESTALE ? "replaced" : "removed");
 			goto out;
 		}
 		if (attempt == 3) {
