@@ -183,3 +183,19 @@ check-long: deps
 		selftests/run-vm.sh reliability
 
 .PHONY: fb-hostile fuzz check-fuzz check-long
+
+# ---------------------------------------------------------------------------
+# Benchmarks (scripts/bench.sh, selftests/bench/).
+#
+#   make bench   update reboot, crash recovery, VM blackout and store
+#                throughput, measured in the VM test bed; writes
+#                results/bench.md, results/bench.json and results/bench.png.
+#                Reports, never gates.  BENCH_REPS (default 5) and
+#                BENCH_SECTIONS (default "update crash vm store") select;
+#                BENCH_VM=1 runs the VM blackout section (nested QEMU).
+# ---------------------------------------------------------------------------
+bench: deps
+	$(MAKE) all
+	scripts/bench.sh
+
+.PHONY: bench

@@ -5,14 +5,20 @@
 #
 # Usage: scripts/vm.sh --initrd FILE --append "EXTRA CMDLINE" --log FILE \
 #                      --timeout SECONDS [--kernel FILE] [--disk FILE]...
-#                      [--disk-ro FILE]... [--tee] [-- QEMU ARGS]
+#                      [--disk-ro FILE]... [--disk-opts PROPS] [--tee]
+#                      [-- QEMU ARGS]
 #
 # Serial console (ttyS0) goes to the log file; with --tee (or
 # FB_VM_SERIAL_TEE=1) also to stdout.  Exit status: 124 if the VM had to be
 # killed on timeout, otherwise qemu's exit status.
+# --disk-opts PROPS adds drive properties to the --disk/--disk-ro options
+# that follow it, e.g. --disk-opts throttling.bps-read=8388608 (make bench).
 #
 # Env: KVER (default 6.1.0-56-amd64), QEMU (default qemu-system-x86_64),
-#      FB_VM_MEM (default 2G), FB_VM_SMP (default 2), FB_VM_CPU (default max).
+#      FB_VM_MEM (default 2G), FB_VM_SMP (default 2), FB_VM_CPU (default max),
+#      FB_VM_REGION (store region SIZE@ADDR for memmap= and fastboot.region=,
+#      default 256M@0x40000000), FB_VM_REBOOT=1 (no -no-reboot: a guest
+#      reboot goes through the firmware, SeaBIOS, and boots -kernel again).
 set -eu
 
 KVER=${KVER:-6.1.0-56-amd64}
@@ -26,9 +32,13 @@ EXTRA=""
 LOG=""
 TIMEOUT=180
 TEE=${FB_VM_SERIAL_TEE:-0}
+REGION=${FB_VM_REGION:-256M@0x40000000}
+NOREBOOT=-no-reboot
+[ "${FB_VM_REBOOT:-0}" = 1 ] && NOREBOOT=
+DOPTS=""
 
 usage() {
-	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -41,8 +51,9 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--kernel) KERNEL=$2; shift 2 ;;
 	--tee) TEE=1; shift ;;
-	--disk) DISKS+=(-drive "file=$2,if=virtio,format=raw"); shift 2 ;;
-	--disk-ro) DISKS+=(-drive "file=$2,if=virtio,format=raw,readonly=on"); shift 2 ;;
+	--disk) DISKS+=(-drive "file=$2,if=virtio,format=raw$DOPTS"); shift 2 ;;
+	--disk-ro) DISKS+=(-drive "file=$2,if=virtio,format=raw,readonly=on$DOPTS"); shift 2 ;;
+	--disk-opts) DOPTS=${2:+,$2}; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) echo "vm.sh: unknown argument '$1'" >&2; usage ;;
@@ -55,12 +66,12 @@ done
 [ -r "$KERNEL" ] || { echo "vm.sh: cannot read $KERNEL" >&2; exit 2; }
 
 # memmap=256M$0x40000000: a literal '$' must reach the kernel.
-CMDLINE="console=ttyS0 panic=-1 memmap=256M\$0x40000000 crashkernel=384M loglevel=4 fastboot.region=256M@0x40000000 $EXTRA"
+CMDLINE="console=ttyS0 panic=-1 memmap=${REGION%@*}\$${REGION#*@} crashkernel=384M loglevel=4 fastboot.region=$REGION $EXTRA"
 
 mkdir -p "$(dirname "$LOG")"
 
 cmd=(timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP"
-	-nographic -no-reboot -monitor none -serial stdio
+	-nographic $NOREBOOT -monitor none -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" "${DISKS[@]}" "$@")
 
 set +e
