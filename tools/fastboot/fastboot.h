@@ -39,6 +39,7 @@ int fb_type_parse(const char *s);
 void fb_human_size(uint64_t bytes, char *buf, size_t len);
 
 /* store.c */
+int only_json(int argc, char **argv, const char *usage);
 int cmd_status(int argc, char **argv);
 int cmd_format(int argc, char **argv);
 int cmd_put(int argc, char **argv);

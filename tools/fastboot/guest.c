@@ -160,22 +160,15 @@ static int guest_path(int argc, char **argv)
 
 static int guest_ls(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 }
-	};
 	struct fastboot_info in;
 	struct json j;
 	uint32_t index = 0;
 	char size[32];
-	int c, fd, ret;
+	int fd, ret;
 
-	optind = 0;	/* glibc: rescan with this option string */
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return fb_usage_error("fastboot guest ls [--json]");
-		opt_json = true;
-	}
+	ret = only_json(argc, argv, "fastboot guest ls [--json]");
+	if (ret)
+		return ret;
 	if (optind != argc)
 		return fb_usage_error("fastboot guest ls [--json]");
 	fd = fb_open_device(O_RDONLY);

@@ -24,7 +24,7 @@ static const struct option json_opts[] = {
 };
 
 /* Parse options of a command that takes only --json. */
-static int only_json(int argc, char **argv, const char *usage)
+int only_json(int argc, char **argv, const char *usage)
 {
 	int c;
 
