@@ -488,7 +488,11 @@ void fastboot_store_seal(struct fastboot_store *st, u32 reason)
 void fastboot_store_seal_panic(struct fastboot_store *st, const char *msg)
 {
 	struct fb_meta *m = READ_ONCE(st->cur);
-	u64 now = ktime_get_real_ns();
+	/*
+	 * The NMI-safe clocks: another CPU may have been stopped inside a
+	 * timekeeping update, and the seqcount readers would spin forever.
+	 */
+	u64 now = ktime_get_real_fast_ns();
 
 	if (READ_ONCE(st->state) != FB_STATE_READY || st->readonly || !m ||
 	    st->sealed)
@@ -497,7 +501,7 @@ void fastboot_store_seal_panic(struct fastboot_store *st, const char *msg)
 	fb_crash_begin(&st->region.map, m, now, msg);
 	st->crash_started = true;
 	fb_seal_write(&st->region.map, m, FB_REASON_CRASH, now,
-		      ktime_get_boottime_ns());
+		      ktime_get_boot_fast_ns());
 	st->sealed = true;
 }
 
