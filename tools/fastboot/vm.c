@@ -344,6 +344,35 @@ static int qmp_fail(struct qmp *q, const char *what, int err)
 	return fb_error(what, "%s", qmp_why(q, err));
 }
 
+/*
+ * Start migration command cmd ("migrate" or "migrate-incoming") over a
+ * new pipe: QEMU gets end pfd[qemu_end] through getfd (it is closed
+ * here), and the caller keeps the other end.  Prints why on failure.
+ */
+static int qmp_migrate_pipe(struct qmp *q, const char *cmd, int pfd[2],
+			    int qemu_end)
+{
+	int c;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		fb_error("pipe", "%s", strerror(errno));
+		return -1;
+	}
+	c = qmp_cmd_fd(q, pfd[qemu_end], 30000, "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"" FDNAME "\"}}");
+	close(pfd[qemu_end]);
+	pfd[qemu_end] = -1;
+	if (c) {
+		qmp_fail(q, "getfd", c);
+		return -1;
+	}
+	c = qmp_cmd(q, "{\"execute\":\"%s\",\"arguments\":{\"uri\":\"fd:" FDNAME "\"}}", cmd);
+	if (c) {
+		qmp_fail(q, cmd, c);
+		return -1;
+	}
+	return 0;
+}
+
 static int qmp_open(struct qmp *q, const char *path, int wait_ms)
 {
 	uint64_t end = mono_ms() + (uint64_t)wait_ms;
@@ -847,21 +876,8 @@ static int vm_save(int argc, char **argv)
 	if (qmp_set_caps(&q, &v))
 		goto out;
 	/* 3. the device state, over a pipe, into memory */
-	if (pipe2(pfd, O_CLOEXEC)) {
-		fb_error("pipe", "%s", strerror(errno));
+	if (qmp_migrate_pipe(&q, "migrate", pfd, 1))
 		goto out;
-	}
-	c = qmp_cmd_fd(&q, pfd[1], 30000, "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"" FDNAME "\"}}");
-	close(pfd[1]);
-	pfd[1] = -1;
-	if (c) {
-		qmp_fail(&q, "getfd", c);
-		goto out;
-	}
-	if ((c = qmp_cmd(&q, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:" FDNAME "\"}}"))) {
-		qmp_fail(&q, "migrate", c);
-		goto out;
-	}
 	c = read_stream(pfd[0], &state, timeout * 1000);
 	if (c) {
 		fb_error("migrate", "reading the migration stream: %s", strerror(-c));
@@ -1186,21 +1202,8 @@ static int vm_restore(int argc, char **argv)
 	if (qmp_set_caps(&q, &v))
 		goto out;
 	/* 2. migrate-incoming from a pipe fed with the state */
-	if (pipe2(pfd, O_CLOEXEC)) {
-		fb_error("pipe", "%s", strerror(errno));
+	if (qmp_migrate_pipe(&q, "migrate-incoming", pfd, 0))
 		goto out;
-	}
-	c = qmp_cmd_fd(&q, pfd[0], 30000, "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"" FDNAME "\"}}");
-	close(pfd[0]);
-	pfd[0] = -1;
-	if (c) {
-		qmp_fail(&q, "getfd", c);
-		goto out;
-	}
-	if ((c = qmp_cmd(&q, "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"fd:" FDNAME "\"}}"))) {
-		qmp_fail(&q, "migrate-incoming", c);
-		goto out;
-	}
 	c = write_all_fd(pfd[1], state.p, state.len);
 	close(pfd[1]);
 	pfd[1] = -1;
