@@ -16,5 +16,9 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, uint8_t out[32]);
 void sha256_hex(const uint8_t digest[32], char hex[65]);
+/* "portable" or "sha-ni": the block function in use */
+const char *sha256_impl(void);
+/* tests: force the portable block function (on != 0) */
+int sha256_use_portable(int on);
 
 #endif
