@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include "format.h"
 #include "uapi/fastboot.h"
 
@@ -37,6 +38,7 @@ const char *fb_reason_name(uint32_t reason);
 const char *fb_type_name(uint32_t type);
 int fb_type_parse(const char *s);
 void fb_human_size(uint64_t bytes, char *buf, size_t len);
+uint64_t fb_now_ms(clockid_t clk);
 
 /* store.c */
 int only_json(int argc, char **argv, const char *usage);

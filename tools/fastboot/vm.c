@@ -90,17 +90,9 @@ static int buf_printf(struct buf *b, const char *fmt, ...)
 	return buf_add(b, tmp, (size_t)n);
 }
 
-static uint64_t now_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t mono_ms(void)
 {
-	return now_ms(CLOCK_MONOTONIC);
+	return fb_now_ms(CLOCK_MONOTONIC);
 }
 
 static void sleep_ms(unsigned int ms)
@@ -865,7 +857,7 @@ static int vm_save(int argc, char **argv)
 
 	/* 1. stop */
 	t0 = mono_ms();
-	stopped_at = now_ms(CLOCK_REALTIME);
+	stopped_at = fb_now_ms(CLOCK_REALTIME);
 	if ((c = qmp_cmd(&q, "{\"execute\":\"stop\"}"))) {
 		qmp_fail(&q, "stop", c);
 		goto out;
@@ -1222,7 +1214,7 @@ static int vm_restore(int argc, char **argv)
 			qmp_fail(&q, "cont", c);
 			goto out;
 		}
-		resumed_at = now_ms(CLOCK_REALTIME);
+		resumed_at = fb_now_ms(CLOCK_REALTIME);
 		if (qmp_runstate(&q, status, sizeof(status)))
 			goto out;
 		if (strcmp(status, "running")) {
