@@ -7,39 +7,6 @@
 #define FASTBOOT_COMPAT_H
 
 #include <linux/version.h>
-#include <crypto/sha2.h>
-
-/*
- * SHA-256 library.  Up to 6.16 the context is struct sha256_state (update
- * takes an unsigned int length); from 6.17 (lib/crypto rework) it is
- * struct sha256_ctx (size_t length), while struct sha256_state lives on
- * for the crypto API.  Neither is announced by a macro, so the context
- * type is taken from sha256_init()'s own prototype rather than from
- * LINUX_VERSION_CODE (Debian 12's 6.1, 13's 6.12 and sid's 7.2 checked).
- * The forward declaration keeps older kernels' headers, which lack
- * struct sha256_ctx, from warning about it in the prototype below.
- */
-struct sha256_ctx;
-typedef typeof(*__builtin_choose_expr(
-	__builtin_types_compatible_p(typeof(sha256_init),
-				     void (struct sha256_ctx *)),
-	(struct sha256_ctx *)0, (struct sha256_state *)0)) fastboot_sha256_ctx;
-
-static inline void fastboot_sha256_init(fastboot_sha256_ctx *c)
-{
-	sha256_init(c);
-}
-
-static inline void fastboot_sha256_update(fastboot_sha256_ctx *c,
-					  const void *data, unsigned int len)
-{
-	sha256_update(c, data, len);
-}
-
-static inline void fastboot_sha256_final(fastboot_sha256_ctx *c, u8 *out)
-{
-	sha256_final(c, out);
-}
 
 /*
  * kmsg dumpers.  From 6.11 the callback gets a struct kmsg_dump_detail
