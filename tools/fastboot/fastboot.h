@@ -52,6 +52,7 @@ int cmd_log(int argc, char **argv);
 
 /* guest.c */
 int cmd_guest(int argc, char **argv);
+int fb_guest_mount(void);
 
 
 /* setup.c */

@@ -27,7 +27,7 @@
 #define GUEST_DIR "/run/fastboot/guest"
 
 /* Mount fastbootfs at GUEST_DIR unless it is there already. */
-static int guest_mount(void)
+int fb_guest_mount(void)
 {
 	char dev[256], dir[256], type[64];
 	FILE *f = fopen("/proc/mounts", "r");
@@ -152,7 +152,7 @@ static int guest_path(int argc, char **argv)
 	ret = guest_info(fd, argv[1], &in);
 	close(fd);
 	if (!ret)
-		ret = guest_mount();
+		ret = fb_guest_mount();
 	if (!ret)
 		printf("%s/%s\n", GUEST_DIR, in.name);
 	return ret;

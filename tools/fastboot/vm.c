@@ -1137,6 +1137,9 @@ static int vm_restore(int argc, char **argv)
 		fb_error(qmp_path, "a QEMU already listens on this QMP socket");
 		goto out;
 	}
+	/* QEMU maps its RAM from fastbootfs: mount it after a reboot. */
+	if (fb_guest_mount())
+		goto out;
 	nargv = restore_argv(&a, qmp_path);
 	if (!nargv) {
 		fb_error(name, "out of memory");
