@@ -66,7 +66,10 @@ done
 [ -r "$KERNEL" ] || { echo "vm.sh: cannot read $KERNEL" >&2; exit 2; }
 
 # memmap=256M$0x40000000: a literal '$' must reach the kernel.
-CMDLINE="console=ttyS0 panic=-1 memmap=${REGION%@*}\$${REGION#*@} crashkernel=384M loglevel=4 fastboot.region=$REGION $EXTRA"
+# watchdog_thresh=30: a TCG vCPU starved by a busy host (2 cores shared by
+# several VMs) can miss the default 20 s soft-lockup deadline while the
+# kernel unpacks a large initramfs; 60 s still catches a real lockup.
+CMDLINE="console=ttyS0 panic=-1 memmap=${REGION%@*}\$${REGION#*@} crashkernel=384M loglevel=4 watchdog_thresh=30 fastboot.region=$REGION $EXTRA"
 
 mkdir -p "$(dirname "$LOG")"
 
