@@ -11,7 +11,10 @@
 #   does not list), share/ (SeaBIOS and the option ROMs for -kernel/PVH),
 #   l2/vmlinux (an ELF extracted from the bzImage: QEMU boots it through
 #   PVH, about twice as fast as a bzImage under TCG), l2/initrd.cpio (the
-#   static ticker as /init, selftests/vm/l2/ticker.c) and
+#   static ticker as /init, selftests/vm/l2/ticker.c), l2/mbticker (a
+#   bare-metal Multiboot ticker, selftests/vm/l2/mbticker.c: make bench's
+#   VM blackout guest, which must fit in 64 MiB; the Debian kernel's image
+#   alone spans physical 16 to ~74 MiB) and
 #   qemu: a wrapper that runs the QEMU through the image's loader, with
 #   QEMU_MODULE_DIR and -L pointing into the image, wherever it is mounted:
 #       /l2/qemu -accel tcg -nodefaults -vga none -display none ...
@@ -28,6 +31,7 @@ QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
 L2_KERNEL=${L2_KERNEL:-/boot/vmlinuz-$KVER}
 CC=${CC:-gcc}
 TICKER_SRC=selftests/vm/l2/ticker.c
+MBTICKER_SRC="selftests/vm/l2/mbticker.c selftests/vm/l2/mbticker.ld"
 FW_QEMU="kvmvapic.bin linuxboot.bin linuxboot_dma.bin multiboot.bin multiboot_dma.bin pvh.bin"
 
 die() { echo "mkl2disk: error: $*" >&2; exit 1; }
@@ -51,7 +55,7 @@ libs_of() {
 inputs() {
 	{
 		echo "$QEMU"; libs_of "$QEMU"; echo "$ACCEL"; libs_of "$ACCEL"
-		echo "$L2_KERNEL" "$TICKER_SRC" "$0"
+		echo "$L2_KERNEL" "$TICKER_SRC" $MBTICKER_SRC "$0"
 		for f in $FW_QEMU; do echo "/usr/share/qemu/$f"; done
 		ls -d /usr/share/seabios/*
 	} | sort -u | xargs stat -L -c '%n %s %Y'
@@ -101,6 +105,12 @@ strip "$ST/l2/root/init"
 (cd "$ST/l2/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$ST/l2/initrd.cpio"
 rm -rf "$ST/l2/root"
+# The bare-metal ticker: a 32-bit Multiboot ELF (QEMU's -kernel loads it).
+$CC -m32 -march=i686 -O2 -Wall -Wextra -ffreestanding -nostdlib -static \
+	-fno-pic -fno-pie -no-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-Wl,-T,selftests/vm/l2/mbticker.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+	-o "$ST/l2/mbticker" selftests/vm/l2/mbticker.c ||
+	die "cannot build the bare-metal ticker (a freestanding gcc -m32 build, no 32-bit libc needed)"
 
 cat >"$ST/qemu" <<'EOS'
 #!/bin/sh
