@@ -192,7 +192,8 @@ check-long: deps
 #                results/bench.md, results/bench.json and results/bench.png.
 #                Reports, never gates.  BENCH_REPS (default 5) and
 #                BENCH_SECTIONS (default "update crash vm store") select;
-#                BENCH_VM=1 runs the VM blackout section (nested QEMU).
+#                BENCH_VM=0 skips the VM blackout section (nested QEMU,
+#                25 to 45 minutes of the run).
 # ---------------------------------------------------------------------------
 bench: deps
 	$(MAKE) all
