@@ -399,7 +399,9 @@ if ($vm_reason) {
 		. "file and `cont`.  One L2 boot per method and size serves all its repetitions.  "
 		. "After a fastboot restore the guest's RAM is mapped on demand (page faults into the region); "
 		. "the ticker prints its first tick before it reads its memory again, so that page-in happens "
-		. "while the guest runs and is not in the blackout.\n\n";
+		. "while the guest runs and is not in the blackout.  The state file goes to the test VM's own virtio disk, "
+		. "not throttled (a raw file in the host's page cache), so save to disk here is faster than to a real disk "
+		. "and its ratio to fastboot a lower bound.\n\n";
 	$md .= "| Guest RAM | fastboot, s | Save to disk, s | Save to disk / fastboot | State saved: fastboot / disk file |\n"
 		. "| --- | --- | --- | --- | --- |\n";
 	for my $z (@vm_sizes) {
