@@ -23,6 +23,8 @@ int fastboot_region_claim(struct fastboot_region *reg, phys_addr_t start,
 void fastboot_region_release(struct fastboot_region *reg);
 
 /* store.c: the store attached to the region. */
+struct crypto_shash;
+
 struct fastboot_store {
 	struct mutex lock;		/* serialises every operation */
 	struct fastboot_region region;
@@ -37,6 +39,7 @@ struct fastboot_store {
 	struct fb_meta *cur;		/* mirror of the committed state */
 	struct fb_meta *work;		/* working copy of a transaction */
 	u32 *scratch;			/* FB_MAX_OBJECTS u32s for validation */
+	struct crypto_shash *sha;	/* object digests (crypto API sha256) */
 	u32 users[FB_MAX_OBJECTS];	/* open guest memory files per slot */
 };
 

@@ -109,6 +109,16 @@ int fastboot_store_attach(struct fastboot_store *st)
 	st->scratch = kcalloc(FB_MAX_OBJECTS, sizeof(u32), GFP_KERNEL);
 	if (!st->cur || !st->work || !st->scratch)
 		return -ENOMEM;
+	/* The crypto API picks the fastest sha256 the CPU offers. */
+	st->sha = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(st->sha)) {
+		int ret = PTR_ERR(st->sha);
+
+		st->sha = NULL;
+		pr_err("no sha256 in the crypto API (%d)\n", ret);
+		return ret;
+	}
+	pr_info("object digests: %s\n", crypto_shash_driver_name(st->sha));
 
 	fb_attach(&st->region.map, st->scratch, &res);
 	st->state = res.state;
@@ -171,8 +181,10 @@ void fastboot_store_detach(struct fastboot_store *st)
 	vfree(st->cur);
 	vfree(st->work);
 	kfree(st->scratch);
+	crypto_free_shash(st->sha);
 	st->cur = st->work = NULL;
 	st->scratch = NULL;
+	st->sha = NULL;
 }
 
 /**
@@ -227,30 +239,19 @@ out:
 }
 
 /*
- * Copy len bytes from user memory into object idx, hashing what landed.
- * The digest comes from the crypto API, which picks the fastest sha256
- * the CPU offers (sha256-ni, -avx2, ...; the generic C code otherwise).
+ * Copy len bytes from user memory into object idx, hashing what landed
+ * (with st->sha, allocated once at attach).
  */
 static int fill_object(struct fastboot_store *st, int idx,
 		       const u8 __user *data, u64 len, u8 *digest)
 {
-	struct crypto_shash *tfm;
-	struct shash_desc *desc;
+	SHASH_DESC_ON_STACK(desc, st->sha);
 	const struct fb_extent *e;
 	u32 cursor = 0;
 	u64 done = 0;
 	int ret;
 
-	tfm = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	pr_info_once("object digests: %s\n", crypto_shash_driver_name(tfm));
-	desc = kmalloc(sizeof(*desc) + crypto_shash_descsize(tfm), GFP_KERNEL);
-	if (!desc) {
-		crypto_free_shash(tfm);
-		return -ENOMEM;
-	}
-	desc->tfm = tfm;
+	desc->tfm = st->sha;
 	ret = crypto_shash_init(desc);
 	while (!ret && (e = fb_obj_next_extent(st->work, idx, &cursor))) {
 		u8 *dst = data_ptr(st, e->start);
@@ -283,8 +284,7 @@ static int fill_object(struct fastboot_store *st, int idx,
 	}
 	if (!ret)
 		ret = crypto_shash_final(desc, digest);
-	kfree(desc);
-	crypto_free_shash(tfm);
+	shash_desc_zero(desc);
 	return ret;
 }
 
