@@ -129,7 +129,9 @@ int cl_read(int fd, const struct fastboot_info *in,
 {
 	struct fastboot_read r;
 	struct hasher *h = calloc(1, sizeof(*h));
-	char *bufs = malloc((size_t)NBUF * IO_CHUNK);
+	/* one buffer unless there is more than a chunk to read */
+	int nbuf = in->bytes > IO_CHUNK ? NBUF : 1;
+	char *bufs = malloc((size_t)nbuf * IO_CHUNK);
 	uint64_t off = 0;
 	pthread_t th;
 	bool threaded;
@@ -143,7 +145,7 @@ int cl_read(int fd, const struct fastboot_info *in,
 	sha256_init(&h->sha);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cv, NULL);
-	threaded = in->bytes > IO_CHUNK && !pthread_create(&th, NULL, hash_thread, h);
+	threaded = nbuf > 1 && !pthread_create(&th, NULL, hash_thread, h);
 	while (!ret && off < in->bytes) {
 		char *buf = bufs + (size_t)k * IO_CHUNK;
 
@@ -176,7 +178,7 @@ int cl_read(int fd, const struct fastboot_info *in,
 		}
 		ret = sink(ctx, buf, r.bytes);
 		off += r.bytes;
-		k = (k + 1) % NBUF;
+		k = (k + 1) % nbuf;
 	}
 	if (threaded) {
 		pthread_mutex_lock(&h->lock);

@@ -380,7 +380,7 @@ static int copy_out(int fd, struct img_module *m, int mfd, off_t start)
 	struct fdsink sink = { mfd, start };
 	uint8_t digest[32];
 	char name[64];
-	int ret, attempt;
+	int ret, attempt, stale = 0;
 
 	img_object_name(m->sha, name);
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -393,6 +393,15 @@ static int copy_out(int fd, struct img_module *m, int mfd, off_t start)
 		if (in.bytes == m->size) {
 			sink.pos = start;
 			ret = cl_read(fd, &in, to_fd, &sink, digest);
+			/*
+			 * Replaced meanwhile: another copy thread re-stored
+			 * the same content (a module listed twice).  Look
+			 * it up again.
+			 */
+			if (ret == -ESTALE && stale++ < 3) {
+				attempt--;
+				continue;
+			}
 			if (ret)
 				return fb_ioctl_error(m->name, -ret);
 			if (!memcmp(digest, m->sha, 32))
