@@ -48,6 +48,9 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
 ST=$(mktemp -d "${TMPDIR:-/tmp}/fb-initramfs.XXXXXX")
 trap 'rm -rf "$ST"' EXIT INT TERM
+# mktemp made it 0700: as the VM's / that would keep every other user out
+# of everything (tests that run as an unprivileged user need a real /).
+chmod 755 "$ST"
 
 mkdir -p "$ST/bin" "$ST/sbin" "$ST/usr/bin" "$ST/usr/sbin" "$ST/lib" \
 	"$ST/lib64" "$ST/etc" "$ST/proc" "$ST/sys" "$ST/dev" "$ST/tmp" \
