@@ -7,7 +7,9 @@
  * until removed, so that a test can check that fastboot refuses a region
  * someone else owns.  With object=NAME, offset is a byte offset into the
  * data of that store object (found through the newest metadata copy
- * with a magic; nothing is validated).  It ignores resource claims when
+ * with a magic; nothing is validated).  With rocompat=MASK it XORs MASK
+ * into the ro_compat features of both metadata copies and recomputes
+ * their checksums, so a test can make a store "from a newer module".  It ignores resource claims when
  * flipping, which is exactly what makes it unfit for anything else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,6 +29,43 @@ module_param(addr, ullong, 0444);
 module_param(claim, ullong, 0444);
 static char *object;
 module_param(object, charp, 0444);
+static unsigned int rocompat;
+module_param(rocompat, uint, 0444);
+
+/* CRC32C as format.c computes it (bitwise: test code, run rarely). */
+static u32 crc32c_bits(u32 crc, const u8 *p, size_t len)
+{
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
+	}
+	return crc;
+}
+
+static int flip_rocompat(void)
+{
+	struct fb_meta *m;
+	void *meta;
+	int s;
+
+	meta = memremap(addr, 2 * FB_META_BYTES, MEMREMAP_WB);
+	if (!meta)
+		return -ENOMEM;
+	for (s = 0; s < 2; s++) {
+		m = meta + FB_META_OFFSET(s);
+		if (m->sb.magic != FB_MAGIC)
+			continue;
+		m->sb.ro_compat ^= rocompat;
+		m->sb.crc = 0;
+		m->sb.crc = ~crc32c_bits(~0u, (const u8 *)m, FB_META_BYTES);
+		pr_info("ro_compat of copy %d now %#x\n", s, m->sb.ro_compat);
+	}
+	memunmap(meta);
+	return 0;
+}
 
 /* Physical address of byte off of object name, or 0. */
 static phys_addr_t object_byte(const char *name, u64 off)
@@ -78,6 +117,8 @@ static int __init fastboot_poke_init(void)
 	}
 	if (!addr || xor > 0xff)
 		return -EINVAL;
+	if (rocompat)
+		return flip_rocompat();
 	if (claim) {
 		claimed = request_mem_region(addr, claim, "fastboot_poke");
 		if (!claimed)
