@@ -96,4 +96,29 @@ static inline void fastboot_set_default_d_op(struct super_block *sb,
 #define fastboot_drop_inode_delete generic_delete_inode
 #endif
 
+/*
+ * d_revalidate gained the parent inode and a stable name in 6.14 (a
+ * qstr that may point into the path being walked: not NUL-terminated).
+ * FASTBOOT_D_REVALIDATE(cb, fn) defines the callback "cb" calling
+ * int fn(struct dentry *, const char *name, unsigned int len,
+ *        unsigned int flags).
+ */
+#include <linux/dcache.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#define FASTBOOT_D_REVALIDATE(cb, fn)					\
+	static int cb(struct inode *dir, const struct qstr *qname,	\
+			struct dentry *d, unsigned int flags)		\
+	{								\
+		return fn(d, (const char *)qname->name, qname->len,	\
+			  flags);					\
+	}
+#else
+#define FASTBOOT_D_REVALIDATE(cb, fn)					\
+	static int cb(struct dentry *d, unsigned int flags)		\
+	{								\
+		return fn(d, (const char *)d->d_name.name,		\
+			  d->d_name.len, flags);			\
+	}
+#endif
+
 #endif /* FASTBOOT_COMPAT_H */

@@ -7,7 +7,20 @@
 
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <asm/page.h>
 #include "format.h"
+
+/*
+ * The data area is addressed in the format's 4 KiB pages and mapped into
+ * VMMs as kernel pages: the two must be the same size.  Only x86-64 is
+ * built (dkms.conf says so too); the cache flushes in region.c are x86's.
+ */
+#if !defined(CONFIG_X86_64)
+#error "fastboot is built for x86-64 only"
+#endif
+#if PAGE_SHIFT != FB_PAGE_SHIFT
+#error "fastboot needs PAGE_SHIFT == FB_PAGE_SHIFT (4 KiB pages)"
+#endif
 
 /* region.c: the reserved physical range. */
 struct fastboot_region {
@@ -21,12 +34,32 @@ int fastboot_region_parse(const char *arg, phys_addr_t *start, u64 *size);
 int fastboot_region_claim(struct fastboot_region *reg, phys_addr_t start,
 			  u64 size);
 void fastboot_region_release(struct fastboot_region *reg);
+/* Write [off, off + len) of the region back from the CPU caches to RAM. */
+void fastboot_region_flush(struct fastboot_region *reg, u64 off, u64 len);
 
 /* store.c: the store attached to the region. */
 struct crypto_shash;
 
+/*
+ * Locking.  Two mutexes, always taken in this order:
+ *
+ * - op_lock serialises the operations that change the store (put, rm,
+ *   guest create, format).  It may be held across user memory access and
+ *   long work (copying an object in, zeroing a region), so it is always
+ *   taken killable, and never by the mmap, fault, lookup, open or reboot
+ *   paths.
+ * - lock guards the committed state (cur, state, slot, sealed, users[])
+ *   and is held only for short, bounded work: never across an access to
+ *   user memory (which may fault, and faults take mmap_lock, which the
+ *   mmap path holds when it takes this lock).  The reboot notifier waits
+ *   for it, bounded (fastboot_store_seal()).
+ *
+ * The working copy (work) belongs to the holder of op_lock; commit() swaps
+ * it with cur under lock.  The panic path takes neither.
+ */
 struct fastboot_store {
-	struct mutex lock;		/* serialises every operation */
+	struct mutex op_lock;		/* serialises changes (see above) */
+	struct mutex lock;		/* guards the committed state */
 	struct fastboot_region region;
 	int state;			/* enum fb_state */
 	int slot;			/* copy holding the committed state */
@@ -70,6 +103,37 @@ int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
 /* Find guest object name (with id, if not 0): its slot, or -ENOENT. */
 int fastboot_store_guest_find(struct fastboot_store *st, const char *name,
 			      u64 id);
+
+/*
+ * An open guest memory file: the object's extents, copied at open time.
+ * They cannot change while the file is open (an object with users is
+ * never removed or reformatted), so read, write and mmap use them
+ * without any lock.
+ */
+struct fastboot_guest_ext {
+	u64 offset;			/* first page in the file */
+	u64 start;			/* first page in the data area */
+	u64 pages;
+};
+
+struct fastboot_guest_map {
+	int idx;			/* object slot, counted in users[] */
+	u64 id;
+	u64 size;
+	u32 nr;
+	struct fastboot_guest_ext ext[];
+};
+
+struct fastboot_guest_map *fastboot_store_guest_open(struct fastboot_store *st,
+						     const char *name, u64 id,
+						     bool write);
+void fastboot_store_guest_close(struct fastboot_store *st,
+				struct fastboot_guest_map *map);
+/* The inode number of a guest object (the root directory is 1). */
+static inline unsigned long fastboot_guest_ino(u64 id)
+{
+	return id + 1;
+}
 
 /* guestmem.c: the fastbootfs pseudo-filesystem over guest regions. */
 int fastboot_guestfs_init(void);

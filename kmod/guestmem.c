@@ -8,7 +8,8 @@
  *
  * read, write and mmap(MAP_SHARED) work on the files; their size is the
  * region's and cannot change; their mode and owner are the region's.  A
- * region that is open or mapped cannot be removed.  Mappings are PFN maps
+ * region that is open or mapped cannot be removed; a store attached
+ * read-only refuses opens for writing.  Mappings are PFN maps
  * of the region's pages (see Documentation/guest-memory.rst for what that
  * means for get_user_pages() users).
  */
@@ -18,7 +19,10 @@
 #include <linux/fs_context.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "compat.h"
 #include "fastboot.h"
@@ -30,11 +34,10 @@ static const struct file_operations fastbootfs_dir_fops;
 static const struct file_operations fastbootfs_file_fops;
 static const struct inode_operations fastbootfs_file_iops;
 
-/* The object behind an inode: slot index, or -ENOENT if it went away. */
-static int guest_slot(struct fastboot_store *st, struct file *file)
+/* The object id behind a guest file's inode. */
+static u64 inode_object_id(const struct inode *inode)
 {
-	return fastboot_store_guest_find(st, file->f_path.dentry->d_name.name,
-					 file_inode(file)->i_ino);
+	return inode->i_ino - 1;	/* see fastboot_guest_ino() */
 }
 
 static struct inode *guest_inode(struct super_block *sb,
@@ -44,7 +47,7 @@ static struct inode *guest_inode(struct super_block *sb,
 
 	if (!inode)
 		return NULL;
-	inode->i_ino = o->id;
+	inode->i_ino = fastboot_guest_ino(o->id);
 	inode->i_mode = S_IFREG | (o->mode & 0777);
 	inode->i_uid = make_kuid(&init_user_ns, o->uid);
 	inode->i_gid = make_kgid(&init_user_ns, o->gid);
@@ -76,87 +79,162 @@ static struct dentry *fastbootfs_lookup(struct inode *dir,
 	return d_splice_alias(inode, dentry);
 }
 
+/*
+ * A cached dentry is still right if the store has the same object under
+ * that name (or, for a negative one, still none).  Dentries are dropped
+ * at their last reference, but an O_PATH open or a cwd pins one across a
+ * "guest rm; guest create" of the same name: without this, every later
+ * open of the name would find the old inode and fail with ESTALE.
+ */
+static int guest_revalidate(struct dentry *dentry, const char *name,
+			    unsigned int len, unsigned int flags)
+{
+	struct fastboot_store *st = &fastboot_store;
+	char buf[FB_NAME_MAX];
+	struct inode *inode;
+	int idx = -ENOENT, valid;
+
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	if (IS_ROOT(dentry))
+		return 1;
+	inode = d_inode(dentry);
+	if (len < sizeof(buf)) {
+		memcpy(buf, name, len);
+		buf[len] = 0;
+	}
+	mutex_lock(&st->lock);
+	if (len < sizeof(buf))
+		idx = fastboot_store_guest_find(st, buf, 0);
+	if (!inode)
+		valid = idx < 0;
+	else
+		valid = idx >= 0 &&
+			st->cur->obj[idx].id == inode_object_id(inode);
+	mutex_unlock(&st->lock);
+	return valid;
+}
+
+FASTBOOT_D_REVALIDATE(fastbootfs_d_revalidate, guest_revalidate)
+
+struct guest_dirent {
+	char name[FB_NAME_MAX];
+	u64 ino;
+	u32 slot;
+};
+
+/*
+ * Positions 2.. are object table slots + 2.  The entries are copied out
+ * of the table under the lock and emitted after it: dir_emit() writes to
+ * user memory, which may fault.
+ */
 static int fastbootfs_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct fastboot_store *st = &fastboot_store;
-	int i;
+	struct guest_dirent *ents;
+	int i, n = 0;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
+	/* ctx->pos is 64 bits, and anyone may lseek() the directory. */
+	if (ctx->pos < 2 || ctx->pos >= 2 + FB_MAX_OBJECTS)
+		return 0;
+	ents = kvmalloc_array(FB_MAX_OBJECTS, sizeof(*ents), GFP_KERNEL);
+	if (!ents)
+		return -ENOMEM;
 	mutex_lock(&st->lock);
-	/* Positions 2.. are object table slots + 2. */
 	for (i = ctx->pos - 2; st->state == FB_STATE_READY &&
-	     i < FB_MAX_OBJECTS; i++, ctx->pos++) {
+	     i < FB_MAX_OBJECTS; i++) {
 		const struct fb_object *o = &st->cur->obj[i];
 
 		if (o->type != FB_OBJ_GUEST)
 			continue;
-		if (!dir_emit(ctx, o->name, strnlen(o->name, FB_NAME_MAX),
-			      o->id, DT_REG))
-			break;
+		memcpy(ents[n].name, o->name, FB_NAME_MAX);
+		ents[n].ino = fastboot_guest_ino(o->id);
+		ents[n].slot = i;
+		n++;
 	}
 	mutex_unlock(&st->lock);
+	for (i = 0; i < n; i++) {
+		ctx->pos = 2 + ents[i].slot;
+		if (!dir_emit(ctx, ents[i].name,
+			      strnlen(ents[i].name, FB_NAME_MAX), ents[i].ino,
+			      DT_REG))
+			goto out;
+	}
+	ctx->pos = 2 + FB_MAX_OBJECTS;
+out:
+	kvfree(ents);
 	return 0;
 }
 
 static int fastbootfs_open(struct inode *inode, struct file *file)
 {
-	struct fastboot_store *st = &fastboot_store;
-	int idx;
+	struct fastboot_guest_map *map;
 
-	mutex_lock(&st->lock);
-	idx = guest_slot(st, file);
-	if (idx >= 0)
-		st->users[idx]++;
-	mutex_unlock(&st->lock);
-	if (idx < 0)
-		return -ESTALE;
-	file->private_data = (void *)(long)idx;
+	map = fastboot_store_guest_open(&fastboot_store,
+					file->f_path.dentry->d_name.name,
+					inode_object_id(inode),
+					file->f_mode & FMODE_WRITE);
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	file->private_data = map;
 	return 0;
 }
 
 static int fastbootfs_release(struct inode *inode, struct file *file)
 {
-	struct fastboot_store *st = &fastboot_store;
-
-	mutex_lock(&st->lock);
-	st->users[(long)file->private_data]--;
-	mutex_unlock(&st->lock);
+	fastboot_store_guest_close(&fastboot_store, file->private_data);
 	return 0;
 }
 
-/* Copy between user memory and the object at *pos; write if to_obj. */
+/* The extent of map holding file byte off, or NULL. */
+static const struct fastboot_guest_ext *
+guest_ext_at(const struct fastboot_guest_map *map, u64 off)
+{
+	u64 page = off >> FB_PAGE_SHIFT;
+	u32 i;
+
+	for (i = 0; i < map->nr; i++)
+		if (page >= map->ext[i].offset &&
+		    page - map->ext[i].offset < map->ext[i].pages)
+			return &map->ext[i];
+	return NULL;
+}
+
+#define GUEST_CHUNK (1u << 20)	/* bytes copied between reschedules */
+
+/*
+ * Copy between user memory and the region at *pos; write if to_obj.  No
+ * lock: the extents were copied at open and stay the file's while it is
+ * open.  A chunk at a time, stopping early for a fatal signal.
+ */
 static ssize_t guest_rw(struct file *file, char __user *ubuf, size_t len,
 			loff_t *pos, bool to_obj)
 {
-	struct fastboot_store *st = &fastboot_store;
-	int idx = (long)file->private_data;
-	const struct fb_extent *e;
-	u64 size, off = *pos;
-	u32 cursor = 0;
+	const struct fastboot_guest_map *map = file->private_data;
+	u8 *data = fastboot_store.region.map.base + FB_DATA_OFFSET;
+	u64 off = *pos;
 	ssize_t done = 0;
 
 	if (*pos < 0)
 		return -EINVAL;
-	mutex_lock(&st->lock);
-	size = st->cur->obj[idx].size;
-	if (off >= size) {
-		mutex_unlock(&st->lock);
+	if (off >= map->size)
 		return to_obj && len ? -ENOSPC : 0;
-	}
-	len = min_t(u64, len, size - off);
-	while (len && (e = fb_obj_next_extent(st->cur, idx, &cursor))) {
-		u64 first = (u64)e->offset << PAGE_SHIFT;
-		u64 last = first + ((u64)e->pages << PAGE_SHIFT);
-		u8 *p;
-		size_t n;
+	len = min_t(u64, len, map->size - off);
+	while (len) {
+		const struct fastboot_guest_ext *e = guest_ext_at(map, off);
+		u64 first, last;
 		unsigned long left;
+		size_t n;
+		u8 *p;
 
-		if (off >= last)
-			continue;
-		p = st->region.map.base + FB_DATA_OFFSET +
-		    ((u64)e->start << PAGE_SHIFT) + (off - first);
-		n = min_t(u64, len, last - off);
+		if (!e)
+			break;
+		first = e->offset << FB_PAGE_SHIFT;
+		last = first + (e->pages << FB_PAGE_SHIFT);
+		p = data + (e->start << FB_PAGE_SHIFT) + (off - first);
+		n = min_t(u64, min_t(u64, len, last - off), GUEST_CHUNK);
 		left = to_obj ? copy_from_user(p, ubuf + done, n) :
 				copy_to_user(ubuf + done, p, n);
 		n -= left;
@@ -165,13 +243,14 @@ static ssize_t guest_rw(struct file *file, char __user *ubuf, size_t len,
 		len -= n;
 		if (left) {
 			if (!done)
-				done = -EFAULT;
+				return -EFAULT;
 			break;
 		}
+		if (len && fatal_signal_pending(current))
+			break;
+		cond_resched();
 	}
-	mutex_unlock(&st->lock);
-	if (done > 0)
-		*pos = off;
+	*pos = off;
 	return done;
 }
 
@@ -187,43 +266,38 @@ static ssize_t fastbootfs_write(struct file *file, const char __user *buf,
 	return guest_rw(file, (char __user *)buf, len, pos, true);
 }
 
-/* Map the region's pages straight into the VMM: a shared PFN mapping. */
+/*
+ * Map the region's pages straight into the VMM: a shared PFN mapping.
+ * Called with mmap_lock held for writing: it takes no store lock.
+ */
 static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct fastboot_store *st = &fastboot_store;
-	int idx = (long)file->private_data;
+	const struct fastboot_guest_map *map = file->private_data;
 	unsigned long first = vma->vm_pgoff;
 	unsigned long pages = vma_pages(vma);
-	const struct fb_extent *e;
-	u32 cursor = 0;
+	phys_addr_t data = fastboot_store.region.start + FB_DATA_OFFSET;
 	int ret = 0;
+	u32 i;
 
 	/* MAP_SHARED (VM_MAYSHARE; VM_SHARED only when writable). */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;	/* no private copies of guest memory */
-	mutex_lock(&st->lock);
-	if (first + pages > fb_pages(st->cur->obj[idx].size) ||
-	    first + pages < first) {
-		ret = -EINVAL;
-		goto out;
-	}
+	if (first + pages > fb_pages(map->size) || first + pages < first)
+		return -EINVAL;
 	fastboot_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	while (!ret && (e = fb_obj_next_extent(st->cur, idx, &cursor))) {
+	for (i = 0; !ret && i < map->nr; i++) {
+		const struct fastboot_guest_ext *e = &map->ext[i];
 		unsigned long from = max_t(unsigned long, first, e->offset);
 		unsigned long to = min_t(unsigned long, first + pages,
-					 (unsigned long)e->offset + e->pages);
-		phys_addr_t pa;
+					 e->offset + e->pages);
 
 		if (from >= to)
 			continue;
-		pa = st->region.start + FB_DATA_OFFSET +
-		     ((u64)(e->start + (from - e->offset)) << PAGE_SHIFT);
-		ret = remap_pfn_range(vma, vma->vm_start + ((from - first) << PAGE_SHIFT),
-				      PHYS_PFN(pa), (to - from) << PAGE_SHIFT,
-				      vma->vm_page_prot);
+		ret = remap_pfn_range(vma,
+				      vma->vm_start + ((from - first) << PAGE_SHIFT),
+				      PHYS_PFN(data) + e->start + (from - e->offset),
+				      (to - from) << PAGE_SHIFT, vma->vm_page_prot);
 	}
-out:
-	mutex_unlock(&st->lock);
 	return ret;
 }
 
@@ -265,8 +339,9 @@ static const struct file_operations fastbootfs_dir_fops = {
 	.read = generic_read_dir,
 };
 
-/* Nothing is cached: every lookup asks the store. */
+/* Nothing is kept: every lookup asks the store, pinned ones too. */
 static const struct dentry_operations fastbootfs_dops = {
+	.d_revalidate = fastbootfs_d_revalidate,
 	.d_delete = always_delete_dentry,
 };
 
@@ -290,7 +365,7 @@ static int fastbootfs_fill_super(struct super_block *sb,
 	root = new_inode(sb);
 	if (!root)
 		return -ENOMEM;
-	root->i_ino = 1;
+	root->i_ino = 1;	/* guest files: fastboot_guest_ino(id) >= 2 */
 	root->i_mode = S_IFDIR | 0755;
 	root->i_op = &fastbootfs_dir_iops;
 	root->i_fop = &fastbootfs_dir_fops;

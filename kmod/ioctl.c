@@ -93,9 +93,9 @@ static long ioc_status(struct fastboot_store *st, void __user *uarg)
 	s.region_size = st->region.size;
 	if (st->state == FB_STATE_READY) {
 		const struct fb_meta *m = st->cur;
-		u64 used = fb_used_pages(m) << PAGE_SHIFT;
+		u64 used = fb_used_pages(m) << FB_PAGE_SHIFT;
 
-		s.capacity_bytes = (u64)m->sb.data_pages << PAGE_SHIFT;
+		s.capacity_bytes = (u64)m->sb.data_pages << FB_PAGE_SHIFT;
 		s.used_bytes = used;
 		s.free_bytes = s.capacity_bytes - used;
 		s.generation = m->sb.generation;
@@ -254,11 +254,18 @@ static long ioc_log(struct fastboot_store *st, void __user *uarg)
 	return ret;
 }
 
+/*
+ * The crash record, and as much of its log as the caller's buffer takes.
+ * The log is copied to a kernel buffer under the lock and to the caller
+ * after it: user memory is never touched under the store lock.
+ */
 static long ioc_crash(struct fastboot_store *st, void __user *uarg)
 {
 	struct fastboot_crash c;
 	const struct fb_crash *rec;
 	long usize = COPY_IN(c, uarg);
+	size_t log_bytes = 0;
+	void *log = NULL;
 	long ret = 0;
 	int valid;
 
@@ -266,6 +273,11 @@ static long ioc_crash(struct fastboot_store *st, void __user *uarg)
 		return usize;
 	if (c.flags || c.reserved)
 		return -EINVAL;
+	if (c.log_size) {
+		log = kvmalloc(FB_CRASH_LOG_MAX, GFP_KERNEL);
+		if (!log)
+			return -ENOMEM;
+	}
 	mutex_lock(&st->lock);
 	if (st->state != FB_STATE_READY) {
 		ret = st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
@@ -283,13 +295,17 @@ static long ioc_crash(struct fastboot_store *st, void __user *uarg)
 	c.msg_len = rec->msg_len;
 	memcpy(c.msg, rec->msg, sizeof(c.msg));
 	c.log_len = valid == 2 ? rec->log_len : 0;
-	if (c.log_len && c.log_size &&
-	    copy_to_user(u64_to_user_ptr(c.log),
-			 st->region.map.base + FB_CRASH_LOG_OFFSET,
-			 min_t(u64, c.log_len, c.log_size)))
-		ret = -EFAULT;
+	if (log && c.log_len) {
+		log_bytes = min_t(u64, min_t(u64, c.log_len, c.log_size),
+				  FB_CRASH_LOG_MAX);
+		memcpy(log, st->region.map.base + FB_CRASH_LOG_OFFSET, log_bytes);
+	}
 out:
 	mutex_unlock(&st->lock);
+	if (!ret && log_bytes &&
+	    copy_to_user(u64_to_user_ptr(c.log), log, log_bytes))
+		ret = -EFAULT;
+	kvfree(log);
 	return ret ? ret : copy_out(uarg, &c, sizeof(c), usize);
 }
 

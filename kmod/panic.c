@@ -7,18 +7,28 @@
  * "update".  A panic seals it with reason "crash" and writes a crash record:
  * the panic notifier stores the message, then a kmsg dumper the end of the
  * kernel log.  Both run before a crash kexec only when
- * crash_kexec_post_notifiers is set (fastboot arm sets it).
+ * crash_kexec_post_notifiers is set (fastboot arm sets it).  Every write
+ * of the seal and the crash record is written back from the caches
+ * (region.c), so a firmware reboot after a panic finds them in RAM.
  */
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/reboot.h>
+#include <asm/smp.h>
 #include "compat.h"
 #include "fastboot.h"
 
+/*
+ * Seal, then write every CPU's caches back to RAM: guest memory that VMMs
+ * wrote through their mappings may still be only in a cache, and a
+ * firmware reboot need not write it back (a kexec does not need this,
+ * but cannot be told apart here; it costs milliseconds).
+ */
 static int fastboot_reboot_event(struct notifier_block *nb,
 				 unsigned long action, void *data)
 {
 	fastboot_store_seal(&fastboot_store, FB_REASON_UPDATE);
+	wbinvd_on_all_cpus();
 	return NOTIFY_DONE;
 }
 

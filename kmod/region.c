@@ -14,7 +14,9 @@
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
+#include <asm/cacheflush.h>
 #include "fastboot.h"
 
 /**
@@ -69,10 +71,34 @@ static bool covered_by(unsigned long desc, u64 start, u64 end)
 	return c.next > end;
 }
 
+/*
+ * Cache write-back.  A kexec or a crash kernel keeps the CPU caches, but a
+ * firmware reboot (or a panic with no crash kernel and panic=N) may reset
+ * the CPUs without writing dirty lines back, and what was only in a cache
+ * is then lost even where the firmware keeps RAM.  So everything the
+ * format writes (metadata commits, the seal, the crash record) and the
+ * data of every object put is written back with CLFLUSH(OPT), which
+ * writes a line back from every cache in the coherence domain, whichever
+ * CPU dirtied it.  clflush_cache_range() takes no lock and does not sleep:
+ * the panic path uses it too.  Guest memory, which VMMs write through
+ * their mappings, is written back at an orderly reboot (panic.c).
+ */
+void fastboot_region_flush(struct fastboot_region *reg, u64 off, u64 len)
+{
+	while (len) {
+		unsigned int n = min_t(u64, len, SZ_1G);
+
+		clflush_cache_range(reg->map.base + off, n);
+		off += n;
+		len -= n;
+	}
+}
+
 static void region_write(struct fb_region *r, uint64_t off, const void *src,
 			 size_t len)
 {
 	memcpy(r->base + off, src, len);
+	clflush_cache_range(r->base + off, len);
 }
 
 /**

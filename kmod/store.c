@@ -2,10 +2,11 @@
 /*
  * fastboot: the store in the region: attach, format, objects, sealing.
  *
- * Every operation runs under st->lock on a working copy of the metadata
- * and ends in one fb_commit(), so the region always holds the old state or
- * the new one.  The panic path takes no lock: it only writes the seal
- * record, which is independent of any commit in flight.
+ * Every change runs under st->op_lock on a working copy of the metadata
+ * and ends in one fb_commit() under st->lock, so the region always holds
+ * the old state or the new one (see fastboot.h for the two locks).  The
+ * panic path takes no lock: it only writes the seal record, which is
+ * independent of any commit in flight.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,7 +14,10 @@
 #include <linux/fs.h>
 #include <linux/kmsg_dump.h>
 #include <linux/ktime.h>
+#include <linux/pagemap.h>
 #include <linux/random.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -25,8 +29,11 @@
 #include "fastboot.h"
 
 #define CHUNK (1u << 20)	/* bytes copied between checks for signals */
+/* How long a reboot waits for the store lock before sealing without it. */
+#define SEAL_WAIT_MS 5000
 
 struct fastboot_store fastboot_store = {
+	.op_lock = __MUTEX_INITIALIZER(fastboot_store.op_lock),
 	.lock = __MUTEX_INITIALIZER(fastboot_store.lock),
 	.slot = -1,
 };
@@ -39,7 +46,24 @@ static const char *const reason_names[] = {
 
 static u8 *data_ptr(struct fastboot_store *st, u32 page)
 {
-	return st->region.map.base + FB_DATA_OFFSET + ((u64)page << PAGE_SHIFT);
+	return st->region.map.base + FB_DATA_OFFSET + ((u64)page << FB_PAGE_SHIFT);
+}
+
+static u64 data_off(u32 page)
+{
+	return FB_DATA_OFFSET + ((u64)page << FB_PAGE_SHIFT);
+}
+
+/* The error for an operation on a store that is not ready. */
+static int state_error(const struct fastboot_store *st)
+{
+	return st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+}
+
+/* Take op_lock for a change; a fatal signal gives up waiting. */
+static int op_begin(struct fastboot_store *st)
+{
+	return mutex_lock_killable(&st->op_lock) ? -EINTR : 0;
 }
 
 static struct fb_seal *seal_ptr(struct fastboot_store *st)
@@ -47,36 +71,68 @@ static struct fb_seal *seal_ptr(struct fastboot_store *st)
 	return (struct fb_seal *)(st->region.map.base + FB_SEAL_OFFSET);
 }
 
-/* Start a transaction: the working copy starts as the committed state. */
+/*
+ * Start a transaction (op_lock held): the working copy starts as the
+ * committed state, which only changes under op_lock.
+ */
 static int begin(struct fastboot_store *st)
 {
-	if (st->sealed)
+	lockdep_assert_held(&st->op_lock);
+	if (READ_ONCE(st->sealed))
 		return -ESHUTDOWN;
 	if (st->state != FB_STATE_READY)
-		return st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
+		return state_error(st);
 	if (st->readonly)
 		return -EROFS;
 	memcpy(st->work, st->cur, sizeof(*st->work));
 	return 0;
 }
 
-static void commit(struct fastboot_store *st)
+/* Commit the working copy (op_lock and lock held). */
+static int commit_locked(struct fastboot_store *st)
 {
+	lockdep_assert_held(&st->op_lock);
+	lockdep_assert_held(&st->lock);
+	if (st->sealed)
+		return -ESHUTDOWN;	/* a reboot began: nothing changes now */
 	fb_commit(&st->region.map, &st->slot, st->work);
 	swap(st->cur, st->work);
+	return 0;
 }
 
-/* Zero the data of every extent that object idx owns in meta m. */
-static void zero_object(struct fastboot_store *st, const struct fb_meta *m,
-			int idx)
+static int commit(struct fastboot_store *st)
+{
+	int ret;
+
+	mutex_lock(&st->lock);
+	ret = commit_locked(st);
+	mutex_unlock(&st->lock);
+	return ret;
+}
+
+/*
+ * Zero the data of every extent that object idx owns in meta m, a chunk
+ * at a time (a region may be terabytes).  With killable, a fatal signal
+ * stops it with -EINTR.
+ */
+static int zero_object(struct fastboot_store *st, const struct fb_meta *m,
+		       int idx, bool killable)
 {
 	const struct fb_extent *e;
 	u32 cursor = 0;
 
 	while ((e = fb_obj_next_extent(m, idx, &cursor))) {
-		memset(data_ptr(st, e->start), 0, (size_t)e->pages << PAGE_SHIFT);
-		cond_resched();
+		u8 *p = data_ptr(st, e->start);
+		u64 bytes = (u64)e->pages << FB_PAGE_SHIFT, pos;
+
+		for (pos = 0; pos < bytes; pos += CHUNK) {
+			memset(p + pos, 0, min_t(u64, CHUNK, bytes - pos));
+			if (killable && fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 	}
+	return 0;
 }
 
 /*
@@ -144,14 +200,18 @@ int fastboot_store_attach(struct fastboot_store *st)
 
 	reason = fb_seal_valid(seal_ptr(st), st->cur);
 	if (reason == FB_SEAL_DETACH && same_boot(seal_ptr(st))) {
-		fb_seal_clear(&st->region.map);
+		if (!st->readonly)
+			fb_seal_clear(&st->region.map);
 		pr_info("store re-attached in the same boot %llu, generation %llu\n",
 			st->cur->sb.boot_count, st->cur->sb.generation);
 		return 0;
 	}
-	if (reason == FB_SEAL_DETACH)
-		reason = FB_REASON_UPDATE;
-	else if (!reason)
+	/*
+	 * A detach seal from an earlier boot: the module was unloaded, and
+	 * whatever ended that boot (a crash, a reset, a kexec) happened with
+	 * nobody to seal the store.  Nothing says it was orderly.
+	 */
+	if (!reason || reason == FB_SEAL_DETACH)
 		reason = FB_REASON_UNCLEAN;
 	if (st->readonly) {
 		st->cur->sb.boot_reason = reason;
@@ -160,7 +220,9 @@ int fastboot_store_attach(struct fastboot_store *st)
 		memcpy(st->work, st->cur, sizeof(*st->work));
 		fb_boot_record(st->work, reason, ktime_get_real_ns(),
 			       init_utsname()->release, fastboot_image_param);
-		commit(st);
+		/* Nobody else runs before the module's init returns. */
+		fb_commit(&st->region.map, &st->slot, st->work);
+		swap(st->cur, st->work);
 		fb_seal_clear(&st->region.map);
 	}
 	pr_info("store attached: boot %llu (%s), generation %llu, %u objects\n",
@@ -172,12 +234,14 @@ int fastboot_store_attach(struct fastboot_store *st)
 /* Unload: leave a seal that tells the next attach this was no crash. */
 void fastboot_store_detach(struct fastboot_store *st)
 {
+	mutex_lock(&st->op_lock);
 	mutex_lock(&st->lock);
 	if (st->state == FB_STATE_READY && !st->readonly && !st->sealed)
 		fb_seal_write(&st->region.map, st->cur, FB_SEAL_DETACH,
 			      ktime_get_real_ns(), ktime_get_boottime_ns());
 	st->sealed = true;
 	mutex_unlock(&st->lock);
+	mutex_unlock(&st->op_lock);
 	vfree(st->cur);
 	vfree(st->work);
 	kfree(st->scratch);
@@ -199,6 +263,10 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 	u64 gen = 0;
 	int ret;
 
+	ret = op_begin(st);
+	if (ret)
+		return ret;
+	/* Short and bounded (two metadata copies): all of it under lock. */
 	mutex_lock(&st->lock);
 	ret = -ESHUTDOWN;
 	if (st->sealed)
@@ -220,27 +288,32 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 	st->work->sb.generation = gen;
 	fb_boot_record(st->work, FB_REASON_FIRST, ktime_get_real_ns(),
 		       init_utsname()->release, fastboot_image_param);
-	commit(st);
+	commit_locked(st);
 	/* Both copies hold the new store, so no fallback can reach the old. */
 	memcpy(st->work, st->cur, sizeof(*st->work));
-	commit(st);
+	commit_locked(st);
 	fb_seal_clear(&st->region.map);
 	memset(st->region.map.base + FB_CRASH_OFFSET, 0, FB_CRASH_BYTES);
+	fastboot_region_flush(&st->region, FB_CRASH_OFFSET, FB_CRASH_BYTES);
 	st->state = FB_STATE_READY;
 	st->readonly = false;
 	st->fallback = false;
 	st->why[0] = 0;
 	pr_info("store formatted: %llu MiB of data space, generation %llu\n",
-		((u64)st->cur->sb.data_pages << PAGE_SHIFT) >> 20,
+		((u64)st->cur->sb.data_pages << FB_PAGE_SHIFT) >> 20,
 		st->cur->sb.generation);
 out:
 	mutex_unlock(&st->lock);
+	mutex_unlock(&st->op_lock);
 	return ret;
 }
 
 /*
  * Copy len bytes from user memory into object idx, hashing what landed
- * (with st->sha, allocated once at attach).
+ * (with st->sha, allocated once at attach), and write it back to RAM.
+ * Runs under op_lock only: the extents are free in the committed state,
+ * so nothing else looks at them, and a fault on the user buffer may wait
+ * as long as it likes without blocking a reboot or a VMM.
  */
 static int fill_object(struct fastboot_store *st, int idx,
 		       const u8 __user *data, u64 len, u8 *digest)
@@ -255,7 +328,7 @@ static int fill_object(struct fastboot_store *st, int idx,
 	ret = crypto_shash_init(desc);
 	while (!ret && (e = fb_obj_next_extent(st->work, idx, &cursor))) {
 		u8 *dst = data_ptr(st, e->start);
-		u64 ext_bytes = (u64)e->pages << PAGE_SHIFT, pos = 0;
+		u64 ext_bytes = (u64)e->pages << FB_PAGE_SHIFT, pos = 0;
 
 		while (pos < ext_bytes) {
 			size_t n = min_t(u64, CHUNK, ext_bytes - pos);
@@ -264,6 +337,9 @@ static int fill_object(struct fastboot_store *st, int idx,
 				n = len - done;
 			if (!n) {	/* the tail of the last page */
 				memset(dst + pos, 0, ext_bytes - pos);
+				fastboot_region_flush(&st->region,
+						      data_off(e->start) + pos,
+						      ext_bytes - pos);
 				break;
 			}
 			if (copy_from_user(dst + pos, data + done, n)) {
@@ -273,6 +349,8 @@ static int fill_object(struct fastboot_store *st, int idx,
 			ret = crypto_shash_update(desc, dst + pos, n);
 			if (ret)
 				break;
+			fastboot_region_flush(&st->region,
+					      data_off(e->start) + pos, n);
 			pos += n;
 			done += n;
 			if (fatal_signal_pending(current)) {
@@ -305,7 +383,9 @@ int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 		return -EINVAL;
 	if (type != FB_OBJ_BOOT && type != FB_OBJ_BLOB)
 		return -EINVAL;
-	mutex_lock(&st->lock);
+	ret = op_begin(st);
+	if (ret)
+		return ret;
 	ret = begin(st);
 	if (ret)
 		goto out;
@@ -326,67 +406,101 @@ int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 	memcpy(o->tag, tag, sizeof(o->tag));
 	if (old >= 0)
 		fb_obj_free(st->work, old);
-	commit(st);
-	if (old >= 0)
-		zero_object(st, st->work, old);	/* work now holds the old state */
+	ret = commit(st);
+	/* work now holds the old state; guest create zeroes again anyway */
+	if (!ret && old >= 0)
+		zero_object(st, st->work, old, true);
 out:
-	mutex_unlock(&st->lock);
+	mutex_unlock(&st->op_lock);
 	return ret;
+}
+
+/*
+ * Where byte offset of object idx lies: a pointer into the data area and
+ * how many bytes follow it contiguously in the same extent (0 if none).
+ */
+static u8 *object_at(struct fastboot_store *st, int idx, u64 offset,
+		     u64 *contig)
+{
+	const struct fb_extent *e;
+	u32 cursor = 0;
+
+	while ((e = fb_obj_next_extent(st->cur, idx, &cursor))) {
+		u64 first = (u64)e->offset << FB_PAGE_SHIFT;
+		u64 last = first + ((u64)e->pages << FB_PAGE_SHIFT);
+
+		if (offset >= first && offset < last) {
+			*contig = last - offset;
+			return data_ptr(st, e->start) + (offset - first);
+		}
+	}
+	*contig = 0;
+	return NULL;
 }
 
 /**
  * fastboot_store_read() - copy part of an object to user memory; with a
- * non-zero id, only if the object is still that one.
+ * non-zero id, only if the object is still that one.  The lock is held
+ * for one chunk at a time and the copy runs with page faults disabled: a
+ * buffer that is not resident is faulted in after the lock is dropped
+ * (as filesystems do), so a fault that never completes (userfaultfd, a
+ * hung FUSE file) blocks only this caller.
  */
 int fastboot_store_read(struct fastboot_store *st, const char *name, u64 id,
 			u64 offset, void __user *buf, u64 len, u64 *done)
 {
-	const struct fb_extent *e;
-	const struct fb_object *o;
-	u32 cursor = 0;
-	int idx, ret = 0;
+	u8 __user *ubuf = buf;
+	int ret = 0;
 
 	*done = 0;
-	mutex_lock(&st->lock);
-	if (st->state != FB_STATE_READY) {
-		ret = st->state == FB_STATE_DAMAGED ? -EUCLEAN : -ENODEV;
-		goto out;
-	}
-	idx = fb_obj_find(st->cur, name);
-	if (idx < 0) {
-		ret = -ENOENT;
-		goto out;
-	}
-	o = &st->cur->obj[idx];
-	if (id && o->id != id) {
-		ret = -ESTALE;	/* replaced since the caller looked it up */
-		goto out;
-	}
-	if (offset >= o->size)
-		goto out;
-	len = min(len, o->size - offset);
-	while (len && (e = fb_obj_next_extent(st->cur, idx, &cursor))) {
-		u64 first = (u64)e->offset << PAGE_SHIFT;
-		u64 last = first + ((u64)e->pages << PAGE_SHIFT);
-		size_t n;
+	if (!access_ok(buf, len))
+		return -EFAULT;
+	while (len) {
+		const struct fb_object *o;
+		unsigned long left = 0;
+		u64 contig;
+		size_t n = 0;
+		u8 *src;
+		int idx;
 
-		if (offset >= last)
-			continue;
-		n = min_t(u64, min_t(u64, len, last - offset), CHUNK);
-		if (copy_to_user((u8 __user *)buf + *done,
-				 data_ptr(st, e->start) + (offset - first), n)) {
-			ret = -EFAULT;
-			goto out;
+		mutex_lock(&st->lock);
+		if (st->state != FB_STATE_READY) {
+			ret = state_error(st);
+		} else if ((idx = fb_obj_find(st->cur, name)) < 0) {
+			ret = -ENOENT;
+		} else {
+			o = &st->cur->obj[idx];
+			if (id && o->id != id)
+				ret = -ESTALE;	/* replaced since the caller looked */
+			id = o->id;		/* and no other one from here on */
+			if (!ret && offset < o->size) {
+				src = object_at(st, idx, offset, &contig);
+				n = min3(len, o->size - offset, contig);
+				n = min_t(size_t, n, CHUNK);
+				pagefault_disable();
+				left = __copy_to_user_inatomic(ubuf + *done, src, n);
+				pagefault_enable();
+				n -= left;
+			}
 		}
+		mutex_unlock(&st->lock);
+		if (ret)
+			break;
 		*done += n;
 		offset += n;
 		len -= n;
-		if (offset < last)
-			cursor--;	/* more of this extent */
+		if (!n && !left)
+			break;		/* the end of the object */
+		if (left && fault_in_writeable(ubuf + *done, left) == left) {
+			ret = *done ? 0 : -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = *done ? 0 : -EINTR;
+			break;
+		}
 		cond_resched();
 	}
-out:
-	mutex_unlock(&st->lock);
 	return ret;
 }
 
@@ -394,7 +508,9 @@ int fastboot_store_rm(struct fastboot_store *st, const char *name)
 {
 	int idx, ret;
 
-	mutex_lock(&st->lock);
+	ret = op_begin(st);
+	if (ret)
+		return ret;
 	ret = begin(st);
 	if (ret)
 		goto out;
@@ -402,15 +518,15 @@ int fastboot_store_rm(struct fastboot_store *st, const char *name)
 	ret = -ENOENT;
 	if (idx < 0)
 		goto out;
-	ret = -EBUSY;
-	if (st->users[idx])	/* a VMM still has it open or mapped */
-		goto out;
 	fb_obj_free(st->work, idx);
-	commit(st);
-	zero_object(st, st->work, idx);
-	ret = 0;
-out:
+	/* Opens take lock: the check and the commit are one step for them. */
+	mutex_lock(&st->lock);
+	ret = st->users[idx] ? -EBUSY : commit_locked(st);
 	mutex_unlock(&st->lock);
+	if (!ret)
+		zero_object(st, st->work, idx, true);
+out:
+	mutex_unlock(&st->op_lock);
 	return ret;
 }
 
@@ -428,7 +544,7 @@ void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
 		memcpy(image, b->image, sizeof(b->image));
 }
 
-#define GUEST_ALIGN_PAGES (SZ_2M >> PAGE_SHIFT)
+#define GUEST_ALIGN_PAGES (SZ_2M >> FB_PAGE_SHIFT)
 
 /**
  * fastboot_store_guest_create() - a zeroed guest memory region, its
@@ -443,7 +559,9 @@ int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
 
 	if (fb_name_valid(name, FB_NAME_MAX) || !size || (mode & ~0777))
 		return -EINVAL;
-	mutex_lock(&st->lock);
+	ret = op_begin(st);
+	if (ret)
+		return ret;
 	ret = begin(st);
 	if (ret)
 		goto out;
@@ -455,15 +573,17 @@ int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
 	if (ret)
 		goto out;
 	/* No tenant sees what the pages held before. */
-	zero_object(st, st->work, idx);
+	ret = zero_object(st, st->work, idx, true);
+	if (ret)
+		goto out;	/* killed: nothing was committed */
 	o = &st->work->obj[idx];
 	o->mode = mode;
 	o->uid = uid;
 	o->gid = gid;
 	o->ctime_ns = ktime_get_real_ns();
-	commit(st);
+	ret = commit(st);
 out:
-	mutex_unlock(&st->lock);
+	mutex_unlock(&st->op_lock);
 	return ret;
 }
 
@@ -482,18 +602,92 @@ int fastboot_store_guest_find(struct fastboot_store *st, const char *name,
 	return idx;
 }
 
-/* Orderly reboot or kexec: wait for the operation in flight, then seal. */
-void fastboot_store_seal(struct fastboot_store *st, u32 reason)
+/**
+ * fastboot_store_guest_open() - count a user of guest object name (with
+ * id) and copy its extents for the file.  A store attached read-only
+ * refuses writers (-EROFS).  Returns the map or an ERR_PTR.
+ */
+struct fastboot_guest_map *fastboot_store_guest_open(struct fastboot_store *st,
+						     const char *name, u64 id,
+						     bool write)
+{
+	struct fastboot_guest_map *map = NULL;
+	const struct fb_extent *e;
+	u32 cursor = 0, nr = 0;
+	int idx;
+
+	mutex_lock(&st->lock);
+	idx = fastboot_store_guest_find(st, name, id);
+	if (idx < 0) {
+		map = ERR_PTR(-ESTALE);
+		goto out;
+	}
+	if (write && st->readonly) {
+		map = ERR_PTR(-EROFS);
+		goto out;
+	}
+	while (fb_obj_next_extent(st->cur, idx, &cursor))
+		nr++;
+	map = kvzalloc(struct_size(map, ext, nr), GFP_KERNEL);
+	if (!map) {
+		map = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	map->idx = idx;
+	map->id = st->cur->obj[idx].id;
+	map->size = st->cur->obj[idx].size;
+	cursor = 0;
+	while ((e = fb_obj_next_extent(st->cur, idx, &cursor)) && map->nr < nr) {
+		map->ext[map->nr].offset = e->offset;
+		map->ext[map->nr].start = e->start;
+		map->ext[map->nr].pages = e->pages;
+		map->nr++;
+	}
+	st->users[idx]++;
+out:
+	mutex_unlock(&st->lock);
+	return map;
+}
+
+void fastboot_store_guest_close(struct fastboot_store *st,
+				struct fastboot_guest_map *map)
 {
 	mutex_lock(&st->lock);
-	if (st->state == FB_STATE_READY && !st->readonly && !st->sealed) {
-		fb_seal_write(&st->region.map, st->cur, reason,
-			      ktime_get_real_ns(), ktime_get_boottime_ns());
-		st->sealed = true;
-		pr_info("store sealed for %s at generation %llu\n",
-			reason_names[reason], st->cur->sb.generation);
-	}
+	st->users[map->idx]--;
 	mutex_unlock(&st->lock);
+	kvfree(map);
+}
+
+/*
+ * Orderly reboot or kexec: wait for a commit in flight, then seal; no
+ * change commits after that.  The lock is only ever held briefly, but a
+ * reboot must not depend on it: after SEAL_WAIT_MS the seal is written
+ * without it, as the panic path does.  A commit that completes after that
+ * leaves a seal of an older generation, which the next boot refuses
+ * (reason "unclean"): never a wrong "update".
+ */
+void fastboot_store_seal(struct fastboot_store *st, u32 reason)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(SEAL_WAIT_MS);
+	bool locked;
+
+	while (!(locked = mutex_trylock(&st->lock)) &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	if (!locked)
+		pr_warn("store lock busy for %d ms; sealing without it\n",
+			SEAL_WAIT_MS);
+	if (st->state == FB_STATE_READY && !st->readonly && !st->sealed) {
+		struct fb_meta *m = READ_ONCE(st->cur);
+
+		WRITE_ONCE(st->sealed, true);
+		fb_seal_write(&st->region.map, m, reason, ktime_get_real_ns(),
+			      ktime_get_boottime_ns());
+		pr_info("store sealed for %s at generation %llu\n",
+			reason_names[reason], m->sb.generation);
+	}
+	if (locked)
+		mutex_unlock(&st->lock);
 }
 
 /*
@@ -537,5 +731,6 @@ void fastboot_store_crash_log(struct fastboot_store *st)
 	kmsg_dump_get_buffer(&iter, false,
 			     (char *)st->region.map.base + FB_CRASH_LOG_OFFSET,
 			     FB_CRASH_LOG_MAX, &len);
+	fastboot_region_flush(&st->region, FB_CRASH_LOG_OFFSET, len);
 	fb_crash_set_log(&st->region.map, len);
 }

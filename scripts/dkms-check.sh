@@ -61,6 +61,13 @@ if [ -z "$VER" ]; then
 	finish
 fi
 ok "dkms.conf has PACKAGE_VERSION ($VER)"
+# The format's 4 KiB pages are mapped as kernel pages, and the cache
+# write-back is x86's: DKMS must not try other architectures.
+if grep -qx 'BUILD_EXCLUSIVE_ARCH="x86_64"' dkms.conf; then
+	ok "dkms.conf builds for x86_64 only"
+else
+	not_ok "dkms.conf builds for x86_64 only"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip_rest "needs root"
