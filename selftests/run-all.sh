@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: the userspace unit tests of the format, the documentation
-# and CLI consistency checks, a DKMS build, then the in-VM scenarios.  Each part reports its own counts; this
+# and CLI consistency checks, make install into a scratch directory, a DKMS
+# build, then the in-VM scenarios.  Each part reports its own counts; this
 # prints one closing line "N passed, N failed" and exits non-zero on any
 # failure.  FB_SKIP_VM=1 runs only the userspace parts.
 set -u
@@ -49,6 +50,7 @@ run_part unit make -s -C selftests/unit check
 run_part fuzz-corpus make -s -C selftests/fuzz check
 run_part docs doc_check
 run_part cli selftests/cli-consistency.sh
+run_part install selftests/install-check.sh
 run_part dkms scripts/dkms-check.sh
 if [ "${FB_SKIP_VM:-0}" != 1 ]; then
 	run_part vm selftests/run-vm.sh
