@@ -453,8 +453,6 @@ int fastboot_store_read(struct fastboot_store *st, const char *name, u64 id,
 	int ret = 0;
 
 	*done = 0;
-	if (!access_ok(buf, len))
-		return -EFAULT;
 	while (len) {
 		const struct fb_object *o;
 		unsigned long left = 0;
@@ -477,10 +475,15 @@ int fastboot_store_read(struct fastboot_store *st, const char *name, u64 id,
 				src = object_at(st, idx, offset, &contig);
 				n = min3(len, o->size - offset, contig);
 				n = min_t(size_t, n, CHUNK);
-				pagefault_disable();
-				left = __copy_to_user_inatomic(ubuf + *done, src, n);
-				pagefault_enable();
-				n -= left;
+				if (!access_ok(ubuf + *done, n)) {
+					ret = -EFAULT;
+				} else {
+					pagefault_disable();
+					left = __copy_to_user_inatomic(ubuf + *done,
+								       src, n);
+					pagefault_enable();
+					n -= left;
+				}
 			}
 		}
 		mutex_unlock(&st->lock);
@@ -491,8 +494,9 @@ int fastboot_store_read(struct fastboot_store *st, const char *name, u64 id,
 		len -= n;
 		if (!n && !left)
 			break;		/* the end of the object */
+		/* A buffer that cannot be faulted in: EFAULT, as before. */
 		if (left && fault_in_writeable(ubuf + *done, left) == left) {
-			ret = *done ? 0 : -EFAULT;
+			ret = -EFAULT;
 			break;
 		}
 		if (fatal_signal_pending(current)) {
