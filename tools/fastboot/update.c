@@ -28,6 +28,7 @@
 #include <linux/kexec.h>
 #include <linux/reboot.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -798,6 +799,20 @@ static int kexec_tools_load(int kfd, int ifd, const char *cmdline, bool crash)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/*
+ * Test hook, documented in fastboot(8) (ENVIRONMENT): with
+ * FASTBOOT_TEST_HOOK=sigterm-after-load the tool sends itself SIGTERM
+ * right after the kernel is loaded, so the VM tests can interrupt an
+ * update at that exact point.  Any other value does nothing.
+ */
+static void test_hook(const char *point)
+{
+	const char *h = getenv("FASTBOOT_TEST_HOOK");
+
+	if (h && !strcmp(h, point))
+		kill(getpid(), SIGTERM);
+}
+
 /* Step 5: load the kernel, preferring kexec_file_load(). */
 static int load_kernel(int kfd, int ifd, const char *cmdline, bool crash)
 {
@@ -1261,6 +1276,7 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 		snprintf(cl, sizeof(cl), "%s fastboot.image=%s", img->cmdline, record);
 		if ((ret = load_kernel(kfd, ifd, cl, o.crash)))
 			goto out;
+		test_hook("sigterm-after-load");
 	}
 	tm.load = fb_now_ms(CLOCK_MONOTONIC) - t;
 	fprintf(stderr, "fastboot: image checked and loaded in %.1f s\n", tm.load / 1000.0);
