@@ -160,7 +160,7 @@ int cmd_format(int argc, char **argv)
 	}
 	if (optind != argc)
 		return fb_usage_error("fastboot format [--force]");
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = get_status(fd, &s);
@@ -273,6 +273,15 @@ int cmd_put(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAIL;
 	if (load_file(argv[optind + 1], &data, &len, &mapped)) {
+		close(fd);
+		return EXIT_FAIL;
+	}
+	/* locked once the data is in hand: a slow stdin holds no lock */
+	if (fb_lock(fd)) {
+		if (mapped)
+			munmap(data, len);
+		else
+			free(data);
 		close(fd);
 		return EXIT_FAIL;
 	}
@@ -502,7 +511,7 @@ int cmd_rm(int argc, char **argv)
 		return fb_usage_error("fastboot rm NAME");
 	if (fb_set_name(r.name, argv[optind]))
 		return EXIT_FAIL;
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = EXIT_OK;

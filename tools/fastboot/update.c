@@ -989,7 +989,7 @@ int cmd_disarm(int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return fb_usage_error("fastboot disarm");
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL,
@@ -1199,7 +1199,8 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 	if (crash && check_crashkernel())
 		return EXIT_FAIL;
 	from_store = o.rollback || o.from_store;
-	fd = fb_open_device(O_RDWR);
+	/* a dry run changes nothing, so it takes no lock */
+	fd = o.dry_run ? fb_open_device(O_RDWR) : fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	recs = calloc(1, sizeof(*recs));
