@@ -31,7 +31,7 @@ static const struct cmd cmds[] = {
 	{ "rm", cmd_rm, "NAME", "remove object NAME" },
 	{ "update", cmd_update, "IMAGE-OPTIONS [--verify] [--dry-run] [--no-exec] [--now] [--force] [--json]", "kexec into a boot image, reading only the modules that changed" },
 	{ "arm", cmd_arm, "IMAGE-OPTIONS [--verify] [--force] [--json]", "load a recovery image as the crash kernel; a panic seals the store and boots it" },
-	{ "disarm", cmd_disarm, "", "unload the crash kernel that arm loaded" },
+	{ "disarm", cmd_disarm, "[--force]", "unload the crash kernel that arm loaded" },
 	{ "guest", cmd_guest, "create NAME SIZE [--mode MODE] [--owner UID:GID] | path NAME | ls [--json] | rm NAME", "guest memory regions that a VMM maps as a file" },
 	{ "log", cmd_log, "[--json]", "show the boot history and the last crash record" },
 	{ "setup", cmd_setup, "[--region SIZE@ADDR] [--crashkernel SIZE] [--config FILE] [--json]", "print the kernel command line the host needs" },
