@@ -89,34 +89,46 @@ static const char *holder_name(int fd, char *buf, size_t len)
 	return buf;
 }
 
+/* Try the lock once: 0 taken, 1 held by another, else EXIT_FAIL. */
+static int try_lock(int fd)
+{
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return 1;
+	fb_error(opt_device, "cannot lock it: %s", strerror(errno));
+	return -1;
+}
+
 /*
  * Take the exclusive lock that serialises the commands which change the
  * store or the loaded kernels: a flock(2) on the device.  Wait at most
- * opt_lock_wait seconds for another command to finish.
+ * opt_lock_wait seconds for another command to finish, saying so once
+ * the wait has lasted a second (short waits are the normal case).
  */
 int fb_lock(int fd)
 {
-	uint64_t deadline = fb_now_ms(CLOCK_MONOTONIC) + opt_lock_wait * 1000ull;
+	uint64_t start = fb_now_ms(CLOCK_MONOTONIC), now = start;
+	bool said = false;
 	char who[64];
+	int r;
 
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		return 0;
-	if (errno != EWOULDBLOCK)
-		return fb_error(opt_device, "cannot lock it: %s", strerror(errno));
-	if (!opt_lock_wait)
-		return fb_error(opt_device, "%s holds the lock; try again when it is done (--wait SECS waits for it)",
-				holder_name(fd, who, sizeof(who)));
-	fprintf(stderr, "fastboot: waiting for %s to finish (at most %u s)...\n",
-		holder_name(fd, who, sizeof(who)), opt_lock_wait);
-	while (fb_now_ms(CLOCK_MONOTONIC) < deadline) {
-		usleep(100 * 1000);
-		if (!flock(fd, LOCK_EX | LOCK_NB))
-			return 0;
-		if (errno != EWOULDBLOCK)
-			return fb_error(opt_device, "cannot lock it: %s", strerror(errno));
+	while ((r = try_lock(fd)) == 1) {
+		if (!opt_lock_wait)
+			return fb_error(opt_device, "%s holds the lock; try again when it is done (--wait SECS waits for it)",
+					holder_name(fd, who, sizeof(who)));
+		if (now - start >= opt_lock_wait * 1000ull)
+			return fb_error(opt_device, "%s still holds the lock after %u s; try again when it is done",
+					holder_name(fd, who, sizeof(who)), opt_lock_wait);
+		if (!said && now - start >= 1000) {
+			fprintf(stderr, "fastboot: waiting for %s to finish (at most %u s)...\n",
+				holder_name(fd, who, sizeof(who)), opt_lock_wait);
+			said = true;
+		}
+		usleep(50 * 1000);
+		now = fb_now_ms(CLOCK_MONOTONIC);
 	}
-	return fb_error(opt_device, "%s still holds the lock after %u s; try again when it is done",
-			holder_name(fd, who, sizeof(who)), opt_lock_wait);
+	return r ? EXIT_FAIL : 0;
 }
 
 /* fb_open_device(O_RDWR) and fb_lock(): for commands that change things. */
