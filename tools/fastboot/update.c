@@ -403,7 +403,7 @@ static int copy_out(int fd, struct img_module *m, int mfd, off_t start,
 	char name[64];
 	int ret, attempt, stale = 0;
 
-	if (dry && m->data)
+	if (dry && m->status == IMG_LOADED)	/* read in this run */
 		return copy_source(m, mfd, start);
 	img_object_name(m->sha, name);
 	for (attempt = 0; attempt < 2; attempt++) {
