@@ -23,12 +23,18 @@ struct cmd {
 
 extern bool opt_json;
 extern const char *opt_device;
+extern unsigned int opt_lock_wait;	/* seconds; --wait */
+
+#define FB_LOCK_WAIT_DEFAULT	300
+#define FB_LOCK_WAIT_MAX	86400
 
 /* util.c */
 int fb_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int fb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fb_open_device(int flags);
+int fb_lock(int fd);
+int fb_open_locked(void);
 int fb_ioctl_error(const char *what, int err);
 int fb_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
 int fb_set_name(char dst[FASTBOOT_NAME_MAX], const char *name);

@@ -105,7 +105,7 @@ static int guest_create(int argc, char **argv)
 	if (fb_parse_size(argv[optind + 1], &bytes) || !bytes)
 		return fb_usage_error("SIZE takes a number with an optional K, M or G suffix");
 	g.bytes = bytes;
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = EXIT_OK;
@@ -219,7 +219,7 @@ static int guest_rm(int argc, char **argv)
 
 	if (argc != 2)
 		return fb_usage_error("fastboot guest rm NAME");
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = guest_info(fd, argv[1], &in);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,7 @@ int cmd_format(int argc, char **argv)
 	}
 	if (optind != argc)
 		return fb_usage_error("fastboot format [--force]");
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = get_status(fd, &s);
@@ -276,6 +277,15 @@ int cmd_put(int argc, char **argv)
 		close(fd);
 		return EXIT_FAIL;
 	}
+	/* locked once the data is in hand: a slow stdin holds no lock */
+	if (fb_lock(fd)) {
+		if (mapped)
+			munmap(data, len);
+		else
+			free(data);
+		close(fd);
+		return EXIT_FAIL;
+	}
 	if (len >= (64u << 20))
 		fprintf(stderr, "fastboot: storing %s (%" PRIu64 " MiB)...\n",
 			argv[optind], len >> 20);
@@ -344,19 +354,138 @@ static int to_out(void *ctx, const void *buf, size_t len)
 }
 
 /*
- * Copy an object out, checking its SHA-256 on the way.  A file is
- * written under a temporary name and renamed only once the digest
- * matched, so a corrupted object never replaces a good file.  The read is
- * pinned to the object's id: if it is replaced meanwhile, a file copy
- * starts again with the new object.
+ * Where get writes FILE.  A regular file is written to a temporary file
+ * next to it (symbolic links followed) and put in place once the digest
+ * matched, so a corrupted object never replaces a good file: renamed over
+ * it with its mode and owner, or, for a file with other hard links or
+ * whose owner cannot be kept, copied into it in place.  Anything else (a
+ * device, a FIFO) is written directly, as stdout is.
+ */
+enum get_mode { GET_DIRECT, GET_RENAME, GET_COPY };
+
+/* "fastboot: PATH: why" for errno err; -1. */
+static int path_error(const char *path, int err)
+{
+	fb_error(path, "%s", strerror(err));
+	return -1;
+}
+
+struct get_target {
+	const char *path;	/* as given */
+	char real[PATH_MAX];	/* the file itself, links resolved */
+	char tmp[PATH_MAX + 32];	/* the temporary file; "" if none */
+	enum get_mode mode;
+	struct stat st;		/* the existing file */
+	bool exists;
+};
+
+/* Open the temporary file next to t->real with the mode FILE must have. */
+static int open_tmp(struct get_target *t)
+{
+	mode_t mask = umask(0);
+	int fd;
+
+	umask(mask);
+	if ((size_t)snprintf(t->tmp, sizeof(t->tmp), "%s.fastboot-XXXXXX",
+			     t->real) >= sizeof(t->tmp)) {
+		t->tmp[0] = 0;
+		return path_error(t->path, ENAMETOOLONG);
+	}
+	fd = mkstemp(t->tmp);
+	if (fd < 0) {
+		t->tmp[0] = 0;
+		return path_error(t->path, errno);
+	}
+	if (t->mode == GET_RENAME && t->exists &&
+	    (t->st.st_uid != geteuid() || t->st.st_gid != getegid()) &&
+	    fchown(fd, t->st.st_uid, t->st.st_gid))
+		t->mode = GET_COPY;	/* the owner cannot be kept: in place */
+	if (fchmod(fd, t->exists ? t->st.st_mode & 07777 : 0666 & ~mask)) {
+		close(fd);
+		return path_error(t->path, errno);
+	}
+	return fd;
+}
+
+/* Decide how FILE is written; the fd the object goes to, or -1. */
+static int open_target(struct get_target *t, const char *path)
+{
+	int fd;
+
+	t->path = path;
+	t->tmp[0] = 0;
+	t->exists = !stat(path, &t->st);
+	if (!t->exists && errno != ENOENT)
+		return path_error(path, errno);
+	if (!t->exists && !lstat(path, &t->st)) {
+		fb_error(path, "a symbolic link to nothing; not followed");
+		return -1;
+	}
+	if (t->exists && S_ISDIR(t->st.st_mode))
+		return path_error(path, EISDIR);
+	if (t->exists && !S_ISREG(t->st.st_mode)) {
+		t->mode = GET_DIRECT;
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		return fd < 0 ? path_error(path, errno) : fd;
+	}
+	if (!t->exists)
+		snprintf(t->real, sizeof(t->real), "%s", path);
+	else if (!realpath(path, t->real))
+		return path_error(path, errno);
+	t->mode = t->exists && t->st.st_nlink > 1 ? GET_COPY : GET_RENAME;
+	return open_tmp(t);
+}
+
+/* Copy the verified temporary file into t->real, in place. */
+static int copy_in_place(const struct get_target *t, int from)
+{
+	char buf[1 << 16];
+	ssize_t n = 0;
+	int to = open(t->real, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (to < 0 || lseek(from, 0, SEEK_SET))
+		n = -1;
+	while (n >= 0 && (n = read(from, buf, sizeof(buf))) > 0)
+		if (write_all(to, buf, (size_t)n))
+			n = -1;
+	if (n < 0 || fsync(to)) {
+		n = errno;
+		if (to >= 0)
+			close(to);
+		return path_error(t->path, (int)n);
+	}
+	return close(to) ? path_error(t->path, errno) : 0;
+}
+
+/* The object is in fd and verified: put it in place. */
+static int finish_target(struct get_target *t, int fd)
+{
+	if (t->mode == GET_DIRECT)
+		return 0;
+	if (fsync(fd))
+		return path_error(t->path, errno);
+	if (t->mode == GET_COPY)
+		return copy_in_place(t, fd);
+	if (rename(t->tmp, t->real))
+		return path_error(t->path, errno);
+	t->tmp[0] = 0;
+	return 0;
+}
+
+/*
+ * Copy an object out, checking its SHA-256 on the way (FILE: see struct
+ * get_target).  The read is pinned to the object's id: if it is replaced
+ * meanwhile, a copy into a temporary file starts again with the new
+ * object.
  */
 int cmd_get(int argc, char **argv)
 {
 	static const char usage[] = "fastboot get NAME [FILE]";
 	struct fastboot_info in;
 	struct out_sink out = { .fd = 1 };
+	struct get_target t = { .mode = GET_DIRECT };
 	const char *name, *path;
-	char tmp[4096] = "", hex[65];
+	char hex[65];
 	uint8_t digest[32];
 	int c, fd, err, attempt, ret = EXIT_FAIL;
 
@@ -370,19 +499,14 @@ int cmd_get(int argc, char **argv)
 	fd = fb_open_device(O_RDWR);
 	if (fd < 0)
 		return EXIT_FAIL;
-	if (strcmp(path, "-")) {
-		snprintf(tmp, sizeof(tmp), "%s.fastboot-XXXXXX", path);
-		out.fd = mkstemp(tmp);
-		if (out.fd < 0) {
-			fb_error(path, "%s", strerror(errno));
-			tmp[0] = 0;
-			goto out;
-		}
-	}
+	t.path = path;
+	if (strcmp(path, "-") && (out.fd = open_target(&t, path)) < 0)
+		goto out;
 	for (attempt = 0;; attempt++) {
 		if (get_info(fd, name, &in))
 			goto out;
-		if (out.fd != 1 && (ftruncate(out.fd, 0) || lseek(out.fd, 0, SEEK_SET))) {
+		if (t.mode != GET_DIRECT &&
+		    (ftruncate(out.fd, 0) || lseek(out.fd, 0, SEEK_SET))) {
 			fb_error(path, "%s", strerror(errno));
 			goto out;
 		}
@@ -391,7 +515,7 @@ int cmd_get(int argc, char **argv)
 		/* Replaced (ESTALE) or removed (ENOENT) meanwhile: look again. */
 		if (err != -ESTALE && err != -ENOENT)
 			break;
-		if (out.fd == 1 && out.written) {
+		if (t.mode == GET_DIRECT && out.written) {
 			fb_error(name, "%s while it was being read; output is incomplete",
 				 err == -ESTALE ? "replaced" : "removed");
 			goto out;
@@ -417,17 +541,14 @@ int cmd_get(int argc, char **argv)
 			 hex);
 		goto out;
 	}
-	if (out.fd != 1 && (fsync(out.fd) || rename(tmp, path))) {
-		fb_error(path, "%s", strerror(errno));
+	if (out.fd != 1 && finish_target(&t, out.fd))
 		goto out;
-	}
-	tmp[0] = 0;
 	ret = EXIT_OK;
 out:
-	if (out.fd > 1)
-		close(out.fd);
-	if (tmp[0])
-		unlink(tmp);
+	if (out.fd > 1 && close(out.fd) && !ret)
+		ret = fb_error(path, "%s", strerror(errno));
+	if (t.tmp[0])
+		unlink(t.tmp);
 	close(fd);
 	return ret;
 }
@@ -502,7 +623,7 @@ int cmd_rm(int argc, char **argv)
 		return fb_usage_error("fastboot rm NAME");
 	if (fb_set_name(r.name, argv[optind]))
 		return EXIT_FAIL;
-	fd = fb_open_device(O_RDWR);
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = EXIT_OK;

@@ -19,6 +19,11 @@
  * 6. Record the image as "img.<N>" and free modules that neither it nor the
  *    previous image uses.
  * 7. Reboot: `systemctl kexec` under systemd, or at once with --now.
+ *
+ * --dry-run runs steps 1, 2 and 4 (from the sources it read and the
+ * store, changing nothing), so it fails where a real run would.  A run
+ * that fails or is interrupted after step 5 unloads what it loaded; new
+ * objects are dropped unless step 6 recorded them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <linux/kexec.h>
 #include <linux/reboot.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,8 +287,11 @@ static int plan(int fd, const struct opts *o, struct img *img,
 	return 0;
 }
 
-/* Bytes of new objects the image needs (each content counted once). */
-static uint64_t space_needed(int fd, const struct img *img)
+/*
+ * Bytes of new objects the image needs (each content counted once), plus
+ * extra bytes of blobs written with it (the image record, the memory map).
+ */
+static uint64_t space_needed(int fd, const struct img *img, uint64_t extra)
 {
 	const struct img_module *m, *p;
 	uint64_t need = 0;
@@ -301,7 +310,7 @@ static uint64_t space_needed(int fd, const struct img *img)
 		if (!dup)
 			need += fb_pages(m->size) * FB_PAGE_SIZE;
 	}
-	return need + FB_PAGE_SIZE * 2;	/* the image record */
+	return need + extra;
 }
 
 static void make_tag(const struct img_module *m, uint8_t tag[48])
@@ -369,12 +378,24 @@ static int to_fd(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
+/* Write a module's source, read (and hashed) in this run, into mfd. */
+static int copy_source(struct img_module *m, int mfd, off_t start)
+{
+	struct fdsink sink = { mfd, start };
+	int ret = to_fd(&sink, m->data, m->size);
+
+	return ret ? fb_error("memfd", "%s", strerror(-ret)) : 0;
+}
+
 /*
  * Copy one stored module into memory file mfd at offset start, checking
  * its digest.  A corrupted copy is replaced from the source if the source
- * is unchanged (or was read in this run).
+ * is unchanged (or was read in this run).  A dry run changes nothing: it
+ * takes what it read from a source as it is, and a corrupted copy that a
+ * real run would replace from its source is taken from the source.
  */
-static int copy_out(int fd, struct img_module *m, int mfd, off_t start)
+static int copy_out(int fd, struct img_module *m, int mfd, off_t start,
+		    bool dry)
 {
 	struct fastboot_info in;
 	struct fdsink sink = { mfd, start };
@@ -382,6 +403,8 @@ static int copy_out(int fd, struct img_module *m, int mfd, off_t start)
 	char name[64];
 	int ret, attempt, stale = 0;
 
+	if (dry && m->status == IMG_LOADED)	/* read in this run */
+		return copy_source(m, mfd, start);
 	img_object_name(m->sha, name);
 	for (attempt = 0; attempt < 2; attempt++) {
 		ret = cl_info(fd, name, &in);
@@ -435,6 +458,8 @@ static int copy_out(int fd, struct img_module *m, int mfd, off_t start)
 			if (ret)
 				return ret;
 		}
+		if (dry)
+			return copy_source(m, mfd, start);
 		uint8_t tag[48];
 
 		make_tag(m, tag);
@@ -458,6 +483,7 @@ static int copy_out(int fd, struct img_module *m, int mfd, off_t start)
 
 struct copy_job {
 	int fd, kfd, ifd;
+	bool dry;
 	struct img *img;
 	off_t off[IMG_MAX_INITRDS + 1];
 	pthread_mutex_t lock;
@@ -477,7 +503,7 @@ static void *copy_worker(void *arg)
 		if (i > job->img->n_initrd)
 			return NULL;
 		ret = copy_out(job->fd, i ? &job->img->initrd[i - 1] : &job->img->kernel,
-			       i ? job->ifd : job->kfd, job->off[i]);
+			       i ? job->ifd : job->kfd, job->off[i], job->dry);
 		if (ret) {
 			pthread_mutex_lock(&job->lock);
 			if (!job->ret)
@@ -487,7 +513,7 @@ static void *copy_worker(void *arg)
 	}
 }
 
-static int copy_image(int fd, struct img *img, int kfd, int ifd)
+static int copy_image(int fd, struct img *img, int kfd, int ifd, bool dry)
 {
 	struct copy_job *job = calloc(1, sizeof(*job));
 	pthread_t th[COPY_THREADS];
@@ -500,13 +526,15 @@ static int copy_image(int fd, struct img *img, int kfd, int ifd)
 	job->fd = fd;
 	job->kfd = kfd;
 	job->ifd = ifd;
+	job->dry = dry;
 	job->img = img;
 	pthread_mutex_init(&job->lock, NULL);
 	for (i = 0; i < img->n_initrd; i++) {
 		job->off[i + 1] = end;
 		end += (off_t)((img->initrd[i].size + 3) & ~3ull);
 	}
-	if (ftruncate(kfd, (off_t)img->kernel.size) || ftruncate(ifd, end)) {
+	if (ftruncate(kfd, (off_t)img->kernel.size) ||
+	    (ifd >= 0 && ftruncate(ifd, end))) {
 		ret = fb_error("memfd", "%s", strerror(errno));
 		goto out;
 	}
@@ -539,33 +567,61 @@ static void *map_memfd(int mfd, size_t *len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* Step 4b: the image must carry a fastboot.ko built for its kernel. */
-static int check_vermagic(int kfd, int ifd, const struct opts *o,
-			  char *release, size_t rel_len)
+static void unmap_memfd(void *p, size_t len)
+{
+	if (len)
+		munmap(p, len);
+	else
+		free(p);
+}
+
+/*
+ * What keeps the store from being re-attached by the image (kernel k,
+ * initramfs i, NULL when the image has none), into why; "" if nothing.
+ */
+static void vermagic_problem(const uint8_t *k, size_t klen, const uint8_t *i,
+			     size_t ilen, char *release, size_t rel_len,
+			     char *why, size_t why_len)
 {
 	struct ko_found ko;
-	size_t klen, ilen;
-	uint8_t *k = map_memfd(kfd, &klen), *i = map_memfd(ifd, &ilen);
-	char why[768] = "", magic_rel[128];
-	int ret = 0;
+	char magic_rel[128];
 
-	release[0] = 0;
-	if (!k || !i)
-		return fb_error("image", "cannot map it: %s", strerror(errno));
 	if (bzimage_release(k, klen, release, rel_len))
-		snprintf(why, sizeof(why), "the kernel is neither a bzImage nor an ELF vmlinux; cannot tell its release");
-	else if (initramfs_find_module(i, ilen, "fastboot.ko", &ko, why, sizeof(why)))
+		snprintf(why, why_len, "the kernel is neither a bzImage nor an ELF vmlinux; cannot tell its release");
+	else if (!i)
+		snprintf(why, why_len, "the image has no initramfs, so no fastboot.ko");
+	else if (initramfs_find_module(i, ilen, "fastboot.ko", &ko, why, why_len))
 		;
 	else if (!ko.count)
-		snprintf(why, sizeof(why), "the initramfs carries no fastboot.ko");
+		snprintf(why, why_len, "the initramfs carries no fastboot.ko");
 	else {
 		sscanf(ko.vermagic, "%127s", magic_rel);
 		if (!ko.vermagic[0])
-			snprintf(why, sizeof(why), "cannot read the vermagic of %s", ko.path);
+			snprintf(why, why_len, "cannot read the vermagic of %s", ko.path);
 		else if (strcmp(magic_rel, release))
-			snprintf(why, sizeof(why), "%s is built for %s, the kernel is %s",
+			snprintf(why, why_len, "%s is built for %s, the kernel is %s",
 				 ko.path, magic_rel, release);
 	}
+}
+
+/*
+ * Step 4b: the image must carry a fastboot.ko built for its kernel.  ifd
+ * is -1 for an image without initramfs.
+ */
+static int check_vermagic(int kfd, int ifd, const struct opts *o,
+			  char *release, size_t rel_len)
+{
+	size_t klen = 0, ilen = 0;
+	uint8_t *k = map_memfd(kfd, &klen);
+	uint8_t *i = ifd >= 0 ? map_memfd(ifd, &ilen) : NULL;
+	char why[768] = "";
+	int ret = 0;
+
+	release[0] = 0;
+	if (!k || (ifd >= 0 && !i))
+		ret = fb_error("image", "cannot map it: %s", strerror(errno));
+	else
+		vermagic_problem(k, klen, i, ilen, release, rel_len, why, sizeof(why));
 	if (why[0]) {
 		if (o->force)
 			fprintf(stderr, "fastboot: warning: %s; booting anyway (--force)\n", why);
@@ -573,14 +629,10 @@ static int check_vermagic(int kfd, int ifd, const struct opts *o,
 			ret = fb_error("image", "%s: the store could not be re-attached after the reboot (--force boots it anyway)",
 				       why);
 	}
-	if (klen)
-		munmap(k, klen);
-	else
-		free(k);
-	if (ilen)
-		munmap(i, ilen);
-	else
-		free(i);
+	if (k)
+		unmap_memfd(k, klen);
+	if (i)
+		unmap_memfd(i, ilen);
 	return ret;
 }
 
@@ -787,8 +839,9 @@ static int kexec_tools_load(int kfd, int ifd, const char *cmdline, bool crash)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		execlp("kexec", "kexec", crash ? "-p" : "-l", kpath, ipath, cl,
-		       (char *)NULL);
+		/* no initramfs: no --initrd (the command line comes first) */
+		execlp("kexec", "kexec", crash ? "-p" : "-l", kpath, cl,
+		       ifd >= 0 ? ipath : (char *)NULL, (char *)NULL);
 		fprintf(stderr, "fastboot: kexec: %s\n", strerror(errno));
 		_exit(127);
 	}
@@ -798,10 +851,28 @@ static int kexec_tools_load(int kfd, int ifd, const char *cmdline, bool crash)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* Step 5: load the kernel, preferring kexec_file_load(). */
+/*
+ * Test hook, documented in fastboot(8) (ENVIRONMENT): with
+ * FASTBOOT_TEST_HOOK=sigterm-after-load the tool sends itself SIGTERM
+ * right after the kernel is loaded, so the VM tests can interrupt an
+ * update at that exact point.  Any other value does nothing.
+ */
+static void test_hook(const char *point)
+{
+	const char *h = getenv("FASTBOOT_TEST_HOOK");
+
+	if (h && !strcmp(h, point))
+		kill(getpid(), SIGTERM);
+}
+
+/*
+ * Step 5: load the kernel, preferring kexec_file_load().  ifd is -1 for
+ * an image without initramfs.
+ */
 static int load_kernel(int kfd, int ifd, const char *cmdline, bool crash)
 {
-	unsigned long flags = crash ? KEXEC_FILE_ON_CRASH : 0;
+	unsigned long flags = (crash ? KEXEC_FILE_ON_CRASH : 0) |
+			      (ifd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0);
 	long r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
 			 cmdline, flags);
 
@@ -827,10 +898,8 @@ static int load_kernel(int kfd, int ifd, const char *cmdline, bool crash)
  * the armed recovery image; arm keeps its image, current and previous.
  */
 static int commit_image(int fd, struct img *img, const struct records *r,
-			const char *name, bool crash)
+			const char *name, const char *rec, size_t len, bool crash)
 {
-	char rec[RECORD_MAX];
-	size_t len = img_record_format(img, rec, sizeof(rec));
 	const struct img *keep[3] = {
 		img, r->have_cur ? &r->cur : NULL,
 		crash ? (r->have_prev ? &r->prev : NULL) : (r->have_rec ? &r->rec : NULL),
@@ -840,8 +909,6 @@ static int commit_image(int fd, struct img *img, const struct records *r,
 	char (*drop)[64] = NULL;
 	int i, j, k, n_drop = 0, ret;
 
-	if (!len)
-		return fb_error("image", "record too large");
 	ret = cl_put(fd, name, FASTBOOT_OBJ_BLOB, rec, len, NULL);
 	if (ret)
 		return fb_ioctl_error(name, -ret);
@@ -895,14 +962,17 @@ static int write_sysfs(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
-/* Save the System RAM and ACPI ranges of this boot (for exactmap). */
-static int save_memmap(int fd)
+/*
+ * The System RAM and ACPI ranges of this boot (for exactmap), as
+ * memmap= lines into buf (RECORD_MAX bytes); their length, 0 on error.
+ */
+static size_t build_memmap(char *buf)
 {
-	char buf[RECORD_MAX], path[128], type[64];
+	char path[128], type[64];
 	size_t len = 0;
 	int i, ret;
 
-	for (i = 0; len + 64 < sizeof(buf); i++) {
+	for (i = 0; len + 64 < RECORD_MAX; i++) {
 		unsigned long long start, end;
 		FILE *f;
 		const char *op;
@@ -930,13 +1000,19 @@ static int save_memmap(int fd)
 			op = "#";
 		else
 			continue;
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		len += (size_t)snprintf(buf + len, RECORD_MAX - len,
 					"memmap=%lluK%s0x%llx\n",
 					(end - start + 1) >> 10, op, start);
 	}
 	if (!len)
-		return fb_error("/sys/firmware/memmap", "no System RAM ranges found");
-	ret = cl_put(fd, MEMMAP_BLOB, FASTBOOT_OBJ_BLOB, buf, len, NULL);
+		fb_error("/sys/firmware/memmap", "no System RAM ranges found");
+	return len;
+}
+
+static int save_memmap(int fd, const char *buf, size_t len)
+{
+	int ret = cl_put(fd, MEMMAP_BLOB, FASTBOOT_OBJ_BLOB, buf, len, NULL);
+
 	return ret ? fb_ioctl_error(MEMMAP_BLOB, -ret) : 0;
 }
 
@@ -967,24 +1043,86 @@ static int check_crashkernel(void)
 	return 0;
 }
 
+/* Is a crash kernel loaded (by anyone)? */
+static bool crash_kernel_loaded(void)
+{
+	FILE *f = fopen("/sys/kernel/kexec_crash_loaded", "r");
+	int c = f ? fgetc(f) : '0';
+
+	if (f)
+		fclose(f);
+	return c == '1';
+}
+
+/*
+ * A crash kernel that fastboot arm did not load (kdump-tools' kdump
+ * kernel, say) is replaced or unloaded only with --force.  The module
+ * reports ARMED while the crash kernel arm loaded is loaded.
+ */
+static int check_foreign_crash_kernel(const struct fastboot_status *st,
+				      bool force, const char *cmd,
+				      const char *doing)
+{
+	if (!crash_kernel_loaded() || (st->flags & FASTBOOT_STATUS_ARMED))
+		return 0;
+	if (force) {
+		fprintf(stderr, "fastboot: warning: the crash kernel was not loaded by fastboot; %s: going on (--force)\n",
+			cmd);
+		return 0;
+	}
+	return fb_error(cmd, "a crash kernel is loaded that fastboot did not load (kdump-tools' kdump kernel?); 'fastboot %s --force' %s it",
+			cmd, doing);
+}
+
+/* Unload the kernel loaded for a reboot, or the crash kernel. */
+static int unload_kernel(bool crash)
+{
+	return syscall(SYS_kexec_file_load, -1, -1, 0, NULL,
+		       KEXEC_FILE_UNLOAD | (crash ? KEXEC_FILE_ON_CRASH : 0)) ?
+		-errno : 0;
+}
+
 int cmd_disarm(int argc, char **argv)
 {
-	int fd, ret = EXIT_OK;
+	static const struct option lopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct fastboot_status st;
+	bool force = false, loaded, ours;
+	int c, fd, ret;
 
-	(void)argv;
-	if (argc != 1)
-		return fb_usage_error("fastboot disarm");
-	fd = fb_open_device(O_RDWR);
+	optind = 0;	/* glibc: rescan with this option string */
+	while ((c = getopt_long(argc, argv, "fh", lopts, NULL)) != -1) {
+		if (c != 'f')
+			return fb_usage_error("fastboot disarm [--force]");
+		force = true;
+	}
+	if (optind != argc)
+		return fb_usage_error("fastboot disarm [--force]");
+	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
-	if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL,
-		    KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH))
+	ret = cl_status(fd, &st);
+	if (ret) {
+		ret = fb_ioctl_error("status", -ret);
+		goto out;
+	}
+	loaded = crash_kernel_loaded();
+	ours = st.flags & FASTBOOT_STATUS_ARMED;
+	if ((ret = check_foreign_crash_kernel(&st, force, "disarm", "unloads")))
+		goto out;
+	if (loaded && (ret = unload_kernel(true))) {
 		ret = fb_error("disarm", "cannot unload the crash kernel: %s",
-			       strerror(errno));
-	if (!ret)
-		ret = set_armed(fd, NULL);
-	if (!ret && write_sysfs(POST_NOTIFIERS, "N"))
+			       strerror(-ret));
+		goto out;
+	}
+	ret = set_armed(fd, NULL);
+	/* what arm set; left alone when unloading someone else's kernel */
+	if (!ret && (ours || !loaded) && write_sysfs(POST_NOTIFIERS, "N"))
 		ret = fb_error(POST_NOTIFIERS, "%s", strerror(errno));
+out:
 	close(fd);
 	return ret;
 }
@@ -1164,149 +1302,323 @@ static int target_image(const struct opts *o, const struct records *r,
 	return 0;
 }
 
-int run_update(int argc, char **argv, const char *cmd, bool crash)
+/*
+ * From the first object stored to the commit, SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT only set a flag, checked between the steps: the run then stops
+ * and undoes what it did (new objects dropped, the kernel it loaded
+ * unloaded), as on any other failure.  Signals ignored when the tool
+ * started stay ignored.
+ */
+#define N_CAUGHT	4
+static const int caught[N_CAUGHT] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
 {
-	struct opts o = { .crash = crash };
+	got_signal = sig;
+}
+
+static void catch_signals(struct sigaction old[N_CAUGHT])
+{
+	struct sigaction sa;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < N_CAUGHT; i++) {
+		sigaction(caught[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(caught[i], &sa, NULL);
+	}
+}
+
+static void restore_signals(const struct sigaction old[N_CAUGHT])
+{
+	int i;
+
+	for (i = 0; i < N_CAUGHT; i++)
+		sigaction(caught[i], &old[i], NULL);
+}
+
+/* EXIT_FAIL with a message if a caught signal arrived. */
+static int interrupted(const char *cmd)
+{
+	static const char *const names[] = {
+		[SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM",
+		[SIGHUP] = "SIGHUP", [SIGQUIT] = "SIGQUIT",
+	};
+
+	if (!got_signal)
+		return 0;
+	return fb_error(cmd, "interrupted by %s", names[got_signal]);
+}
+
+/* One run of update or arm. */
+struct run {
+	struct opts o;
+	const char *cmd;
+	int fd, kfd, ifd;
 	struct fastboot_status st;
-	struct records *recs = NULL;
-	struct added added = { .n = 0 };
-	struct img *img = NULL;
-	struct img_module *m;
-	struct timing tm = { 0 };
-	uint64_t bytes_read = 0, reused = 0, need, t;
-	char record[64], release[128] = "", a[32], b[32];
-	int fd = -1, kfd = -1, ifd = -1, i, ret;
-	bool from_store;
+	struct records *recs;
+	struct img *img;
+	struct added added;
+	struct timing tm;
+	uint64_t bytes_read, reused;
+	char record[64], release[128];
+	char rec[RECORD_MAX];		/* the image record to write */
+	size_t rec_len;
+	char memmap[RECORD_MAX];	/* arm: this boot's memory map */
+	size_t memmap_len;
+	bool loaded, armed;
+};
 
-	ret = parse_opts(argc, argv, &o, cmd);
+/* The store must be ready, and arm leaves a foreign crash kernel alone. */
+static int check_store(struct run *r)
+{
+	int ret = cl_status(r->fd, &r->st);
+
 	if (ret)
+		return fb_ioctl_error("status", -ret);
+	if (r->st.state != FASTBOOT_STATE_READY)
+		return fb_error(r->cmd, "the store is %s; see 'fastboot status'",
+				r->st.state == FASTBOOT_STATE_DAMAGED ? "damaged" : "not formatted");
+	if (r->o.crash)
+		return check_foreign_crash_kernel(&r->st, r->o.force, r->cmd, "replaces");
+	return 0;
+}
+
+/* The blobs written with the image, formatted now: their size counts. */
+static int format_blobs(struct run *r)
+{
+	r->rec_len = img_record_format(r->img, r->rec, sizeof(r->rec));
+	if (!r->rec_len)
+		return fb_error("image", "its record is larger than %u bytes", RECORD_MAX);
+	if (r->o.crash && !(r->memmap_len = build_memmap(r->memmap)))
+		return EXIT_FAIL;
+	return 0;
+}
+
+/* Steps 1 and 2: plan, and check everything that can be checked first. */
+static int prepare(struct run *r)
+{
+	struct img_module *m;
+	uint64_t need, t;
+	char a[32], b[32];
+	int i, ret;
+
+	if ((ret = check_store(r)) || (ret = load_records(r->fd, r->recs)) ||
+	    (ret = target_image(&r->o, r->recs, r->img)))
 		return ret;
-	if (crash && check_crashkernel())
-		return EXIT_FAIL;
-	from_store = o.rollback || o.from_store;
-	fd = fb_open_device(O_RDWR);
-	if (fd < 0)
-		return EXIT_FAIL;
-	recs = calloc(1, sizeof(*recs));
-	img = calloc(1, sizeof(*img));
-	ret = EXIT_FAIL;
-	if (!recs || !img) {
-		fb_error(cmd, "out of memory");
-		goto out;
-	}
-	if ((ret = cl_status(fd, &st))) {
-		ret = fb_ioctl_error("status", -ret);
-		goto out;
-	}
-	if (st.state != FASTBOOT_STATE_READY) {
-		ret = fb_error(cmd, "the store is %s; see 'fastboot status'",
-			       st.state == FASTBOOT_STATE_DAMAGED ? "damaged" : "not formatted");
-		goto out;
-	}
-	if ((ret = load_records(fd, recs)))
-		goto out;
-	if ((ret = target_image(&o, recs, img)))
-		goto out;
 	t = fb_now_ms(CLOCK_MONOTONIC);
-	if (!from_store && (ret = plan(fd, &o, img, recs, &bytes_read)))
-		goto out;
-	tm.read = fb_now_ms(CLOCK_MONOTONIC) - t;
-	img_for_each(img, m, i)
+	if (!r->o.rollback && !r->o.from_store &&
+	    (ret = plan(r->fd, &r->o, r->img, r->recs, &r->bytes_read)))
+		return ret;
+	r->tm.read = fb_now_ms(CLOCK_MONOTONIC) - t;
+	img_for_each(r->img, m, i)
 		if (m->status == IMG_REUSED)
-			reused += m->size;
-	if ((ret = build_cmdline(fd, &o, img)))
-		goto out;
-	need = space_needed(fd, img);
-	if (need > st.free_bytes) {
+			r->reused += m->size;
+	if ((ret = build_cmdline(r->fd, &r->o, r->img)) || (ret = format_blobs(r)))
+		return ret;
+	need = space_needed(r->fd, r->img,
+			    (fb_pages(r->rec_len) + fb_pages(r->memmap_len)) * FB_PAGE_SIZE);
+	if (need > r->st.free_bytes) {
 		human(need, a, sizeof(a));
-		human(st.free_bytes, b, sizeof(b));
-		ret = fb_error(cmd, "the image needs %s of new modules but the store has %s free; nothing was changed",
-			       a, b);
-		goto out;
+		human(r->st.free_bytes, b, sizeof(b));
+		return fb_error(r->cmd, "the image needs %s of new modules and records but the store has %s free; nothing was changed",
+				a, b);
 	}
-	if (o.crash)
-		snprintf(record, sizeof(record), IMG_RECOVERY);
+	if (r->o.crash)
+		snprintf(r->record, sizeof(r->record), IMG_RECOVERY);
 	else
-		snprintf(record, sizeof(record), IMG_RECORD_PREFIX "%lu",
-			 recs->n_names ? (recs->n_cur > recs->n_prev ?
-					  recs->n_cur : recs->n_prev) + 1 : 1);
-	if (o.dry_run) {
-		report(img, record, bytes_read, reused, release, true, &tm);
-		ret = EXIT_OK;
-		goto out;
-	}
-	t = fb_now_ms(CLOCK_MONOTONIC);
-	if ((ret = store_new(fd, img, &added)))
-		goto out;
-	tm.store = fb_now_ms(CLOCK_MONOTONIC) - t;
+		snprintf(r->record, sizeof(r->record), IMG_RECORD_PREFIX "%lu",
+			 r->recs->n_names ? (r->recs->n_cur > r->recs->n_prev ?
+					     r->recs->n_cur : r->recs->n_prev) + 1 : 1);
+	return 0;
+}
 
-	kfd = memfd_create("fastboot-kernel", 0);
-	ifd = memfd_create("fastboot-initrd", 0);
-	if (kfd < 0 || ifd < 0) {
-		ret = fb_error("memfd_create", "%s", strerror(errno));
-		goto out;
-	}
-	t = fb_now_ms(CLOCK_MONOTONIC);
-	if ((ret = copy_image(fd, img, kfd, ifd)))
-		goto out;
-	tm.copy = fb_now_ms(CLOCK_MONOTONIC) - t;
-	fprintf(stderr, "fastboot: %d modules copied from the store, SHA-256 checked, in %.1f s\n",
-		img->n_initrd + 1, tm.copy / 1000.0);
-	t = fb_now_ms(CLOCK_MONOTONIC);
-	if ((ret = check_vermagic(kfd, ifd, &o, release, sizeof(release))))
-		goto out;
-	{
-		char cl[IMG_CMDLINE_MAX + 80];
+/*
+ * Steps 3 and 4: store new content (not in a dry run), copy the image
+ * into memory files, checking it.  An image without initramfs has no
+ * initramfs file (ifd -1).
+ */
+static int build_image(struct run *r)
+{
+	uint64_t t = fb_now_ms(CLOCK_MONOTONIC);
+	int ret;
 
-		snprintf(cl, sizeof(cl), "%s fastboot.image=%s", img->cmdline, record);
-		if ((ret = load_kernel(kfd, ifd, cl, o.crash)))
-			goto out;
-	}
-	tm.load = fb_now_ms(CLOCK_MONOTONIC) - t;
-	fprintf(stderr, "fastboot: image checked and loaded in %.1f s\n", tm.load / 1000.0);
-	if ((ret = commit_image(fd, img, recs, record, o.crash)))
-		goto out;
-	added.n = 0;	/* committed: they belong to the image now */
-	if (o.crash) {
-		if ((ret = save_memmap(fd)) || (ret = set_armed(fd, record)))
-			goto out;
-		if (write_sysfs(POST_NOTIFIERS, "Y")) {
-			ret = fb_error(POST_NOTIFIERS, "%s", strerror(errno));
-			goto out;
-		}
-		fprintf(stderr, "fastboot: armed: a panic seals the store and boots %s\n",
-			record);
-	}
-	report(img, record, bytes_read, reused, release, false, &tm);
-	fflush(stdout);
-	ret = EXIT_OK;
-	if (o.no_exec || o.crash)
-		goto out;
-	if (!o.now && access("/run/systemd/system", F_OK) == 0) {
+	if (!r->o.dry_run && (ret = store_new(r->fd, r->img, &r->added)))
+		return ret;
+	r->tm.store = fb_now_ms(CLOCK_MONOTONIC) - t;
+	if ((ret = interrupted(r->cmd)))
+		return ret;
+	/* not close-on-exec: kexec(8) opens them as /proc/self/fd/N */
+	r->kfd = memfd_create("fastboot-kernel", 0);
+	if (r->img->n_initrd)
+		r->ifd = memfd_create("fastboot-initrd", 0);
+	if (r->kfd < 0 || (r->img->n_initrd && r->ifd < 0))
+		return fb_error("memfd_create", "%s", strerror(errno));
+	t = fb_now_ms(CLOCK_MONOTONIC);
+	if ((ret = copy_image(r->fd, r->img, r->kfd, r->ifd, r->o.dry_run)))
+		return ret;
+	r->tm.copy = fb_now_ms(CLOCK_MONOTONIC) - t;
+	fprintf(stderr, "fastboot: %d modules %s, SHA-256 checked, in %.1f s\n",
+		r->img->n_initrd + 1, r->o.dry_run ? "read" : "copied from the store",
+		r->tm.copy / 1000.0);
+	if ((ret = interrupted(r->cmd)))
+		return ret;
+	return check_vermagic(r->kfd, r->ifd, &r->o, r->release, sizeof(r->release));
+}
+
+/* Steps 5 and 6 (and arm's arming): nothing is left half done. */
+static int load_and_commit(struct run *r)
+{
+	char cl[IMG_CMDLINE_MAX + 80];
+	uint64_t t = fb_now_ms(CLOCK_MONOTONIC);
+	int ret;
+
+	snprintf(cl, sizeof(cl), "%s fastboot.image=%s", r->img->cmdline, r->record);
+	if ((ret = load_kernel(r->kfd, r->ifd, cl, r->o.crash)))
+		return ret;
+	r->loaded = true;
+	test_hook("sigterm-after-load");
+	r->tm.load = fb_now_ms(CLOCK_MONOTONIC) - t;
+	fprintf(stderr, "fastboot: image checked and loaded in %.1f s\n", r->tm.load / 1000.0);
+	if ((ret = interrupted(r->cmd)) ||
+	    (ret = commit_image(r->fd, r->img, r->recs, r->record, r->rec,
+				r->rec_len, r->o.crash)))
+		return ret;
+	r->added.n = 0;	/* committed: they belong to the image now */
+	if (!r->o.crash)
+		return 0;
+	if ((ret = save_memmap(r->fd, r->memmap, r->memmap_len)) ||
+	    (ret = set_armed(r->fd, r->record)))
+		return ret;
+	r->armed = true;
+	if (write_sysfs(POST_NOTIFIERS, "Y"))
+		return fb_error(POST_NOTIFIERS, "%s", strerror(errno));
+	fprintf(stderr, "fastboot: armed: a panic seals the store and boots %s\n",
+		r->record);
+	return 0;
+}
+
+/* Step 7; returns only on failure. */
+static int reboot_into(const struct run *r)
+{
+	if (!r->o.now && access("/run/systemd/system", F_OK) == 0) {
 		fprintf(stderr, "fastboot: rebooting through systemctl kexec\n");
 		execlp("systemctl", "systemctl", "kexec", (char *)NULL);
-		ret = fb_error("systemctl", "%s", strerror(errno));
-		goto out;
+		return fb_error("systemctl", "%s", strerror(errno));
 	}
-	if (!o.now)
+	if (!r->o.now)
 		fprintf(stderr, "fastboot: systemd is not running; rebooting into the new image now\n");
 	sync();
 	reboot(LINUX_REBOOT_CMD_KEXEC);
-	ret = fb_error("reboot", "%s", strerror(errno));
-out:
-	if (ret)
-		drop_added(fd, &added);
-	if (kfd >= 0)
-		close(kfd);
-	if (ifd >= 0)
-		close(ifd);
-	if (img)
-		img_for_each(img, m, i)
+	return fb_error("reboot", "%s", strerror(errno));
+}
+
+/* A failed run leaves no kernel loaded and no new object behind. */
+static void undo(struct run *r)
+{
+	int err;
+
+	if (r->loaded) {
+		err = unload_kernel(r->o.crash);
+		if (err)
+			fb_error(r->cmd, "cannot unload the kernel it loaded: %s; 'kexec -u%s' unloads it",
+				 strerror(-err), r->o.crash ? " -p" : "");
+		else
+			fprintf(stderr, "fastboot: %s: the %s it loaded was unloaded\n",
+				r->cmd, r->o.crash ? "crash kernel" : "kernel");
+	}
+	if (r->o.crash && r->loaded)
+		set_armed(r->fd, NULL);
+	drop_added(r->fd, &r->added);
+}
+
+static void free_run(struct run *r)
+{
+	struct img_module *m;
+	int i;
+
+	if (r->kfd >= 0)
+		close(r->kfd);
+	if (r->ifd >= 0)
+		close(r->ifd);
+	if (r->img)
+		img_for_each(r->img, m, i)
 			if (m->data)
 				munmap(m->data, m->size);
-	free(img);
-	free(recs);
-	close(fd);
+	free(r->img);
+	free(r->recs);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+}
+
+/* Everything a real run does but store, load and record. */
+static int dry_run(struct run *r)
+{
+	int ret = build_image(r);
+
+	if (!ret)
+		report(r->img, r->record, r->bytes_read, r->reused, r->release,
+		       true, &r->tm);
+	return ret;
+}
+
+static int real_run(struct run *r)
+{
+	struct sigaction old[N_CAUGHT];
+	int ret;
+
+	catch_signals(old);
+	ret = build_image(r);
+	if (!ret)
+		ret = load_and_commit(r);
+	if (!ret && !(ret = interrupted(r->cmd))) {
+		report(r->img, r->record, r->bytes_read, r->reused, r->release,
+		       false, &r->tm);
+		fflush(stdout);
+		if (!r->o.no_exec && !r->o.crash)
+			ret = reboot_into(r);
+	}
+	if (ret)
+		undo(r);
+	restore_signals(old);
+	return ret;
+}
+
+int run_update(int argc, char **argv, const char *cmd, bool crash)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return fb_error(cmd, "out of memory");
+	r->o.crash = crash;
+	r->cmd = cmd;
+	r->fd = r->kfd = r->ifd = -1;
+	ret = parse_opts(argc, argv, &r->o, cmd);
+	if (ret) {
+		free(r);
+		return ret;
+	}
+	if (crash && check_crashkernel()) {
+		free(r);
+		return EXIT_FAIL;
+	}
+	/* a dry run changes nothing, so it takes no lock */
+	r->fd = r->o.dry_run ? fb_open_device(O_RDWR) : fb_open_locked();
+	r->recs = calloc(1, sizeof(*r->recs));
+	r->img = calloc(1, sizeof(*r->img));
+	ret = EXIT_FAIL;
+	if (r->fd >= 0 && (!r->recs || !r->img))
+		fb_error(cmd, "out of memory");
+	else if (r->fd >= 0 && !(ret = prepare(r)))
+		ret = r->o.dry_run ? dry_run(r) : real_run(r);
+	free_run(r);
 	return ret;
 }
 

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include "fastboot.h"
@@ -47,6 +50,95 @@ int fb_open_device(int flags)
 				 strerror(errno));
 		else
 			fb_error(opt_device, "%s", strerror(errno));
+	}
+	return fd;
+}
+
+/*
+ * The pid holding a flock on the file open as fd, from /proc/locks
+ * ("1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF"); 0 if unknown.
+ */
+static long lock_holder(int fd)
+{
+	struct stat st;
+	char line[256], me[64];
+	long pid = 0;
+	FILE *f;
+
+	if (fstat(fd, &st) || !(f = fopen("/proc/locks", "r")))
+		return 0;
+	snprintf(me, sizeof(me), " %02x:%02x:%llu ", major(st.st_dev),
+		 minor(st.st_dev), (unsigned long long)st.st_ino);
+	while (!pid && fgets(line, sizeof(line), f))
+		if (strstr(line, " FLOCK ") && !strstr(line, "->") &&
+		    strstr(line, me))
+			sscanf(strstr(line, " FLOCK ") + 7, "%*s %*s %ld", &pid);
+	fclose(f);
+	return pid;
+}
+
+/* "another fastboot command (pid N)" into buf. */
+static const char *holder_name(int fd, char *buf, size_t len)
+{
+	long pid = lock_holder(fd);
+
+	if (pid > 0)
+		snprintf(buf, len, "another fastboot command (pid %ld)", pid);
+	else
+		snprintf(buf, len, "another fastboot command");
+	return buf;
+}
+
+/* Try the lock once: 0 taken, 1 held by another, else EXIT_FAIL. */
+static int try_lock(int fd)
+{
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return 1;
+	fb_error(opt_device, "cannot lock it: %s", strerror(errno));
+	return -1;
+}
+
+/*
+ * Take the exclusive lock that serialises the commands which change the
+ * store or the loaded kernels: a flock(2) on the device.  Wait at most
+ * opt_lock_wait seconds for another command to finish, saying so once
+ * the wait has lasted a second (short waits are the normal case).
+ */
+int fb_lock(int fd)
+{
+	uint64_t start = fb_now_ms(CLOCK_MONOTONIC), now = start;
+	bool said = false;
+	char who[64];
+	int r;
+
+	while ((r = try_lock(fd)) == 1) {
+		if (!opt_lock_wait)
+			return fb_error(opt_device, "%s holds the lock; try again when it is done (--wait SECS waits for it)",
+					holder_name(fd, who, sizeof(who)));
+		if (now - start >= opt_lock_wait * 1000ull)
+			return fb_error(opt_device, "%s still holds the lock after %u s; try again when it is done",
+					holder_name(fd, who, sizeof(who)), opt_lock_wait);
+		if (!said && now - start >= 1000) {
+			fprintf(stderr, "fastboot: waiting for %s to finish (at most %u s)...\n",
+				holder_name(fd, who, sizeof(who)), opt_lock_wait);
+			said = true;
+		}
+		usleep(50 * 1000);
+		now = fb_now_ms(CLOCK_MONOTONIC);
+	}
+	return r ? EXIT_FAIL : 0;
+}
+
+/* fb_open_device(O_RDWR) and fb_lock(): for commands that change things. */
+int fb_open_locked(void)
+{
+	int fd = fb_open_device(O_RDWR);
+
+	if (fd >= 0 && fb_lock(fd)) {
+		close(fd);
+		return -1;
 	}
 	return fd;
 }

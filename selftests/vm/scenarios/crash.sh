@@ -5,7 +5,8 @@
 # stages live on the virtio disk (/mnt): after `fastboot update` the root
 # file system comes from the stored modules.
 #   stage 1: production image v1; update into it
-#   stage 2: fastboot arm; objects; panic (sysrq c)
+#   stage 2: a crash kernel loaded by kdump tools is left alone without
+#            --force; fastboot arm; objects; panic (sysrq c)
 #   stage 3: (crash kernel) reason crash, crash record, objects intact;
 #            arming without crashkernel= fails; update --from-store
 #   stage 4: full memory again, store intact
@@ -31,11 +32,46 @@ stage_1() {
 	fb_update_to_next_stage --image "$D/prod.manifest"
 }
 
+crash_loaded() {	# crash_loaded 0|1
+	test "$(cat /sys/kernel/kexec_crash_loaded)" = "$1"
+}
+
+# kdump_load: load a crash kernel as kdump tools do, with kexec -p.
+kdump_load() {
+	kexec -p /boot/vmlinuz --command-line="$(_fb_next_cmdline kdump)" &&
+		crash_loaded 1
+}
+
+# kdump_checks: arm and disarm leave a crash kernel they did not load
+# alone unless given --force.
+kdump_checks() {
+	ktap_check "a crash kernel loaded with kexec -p" kdump_load
+	ktap_check "arm refuses to replace it" \
+		fb_expect_fails fastboot arm --image "$D/prod.manifest"
+	ktap_check "... naming kdump and --force" \
+		sh -c 'grep -q "kdump" /tmp/.fb_out && grep -q -- "--force" /tmp/.fb_out'
+	ktap_check "... and leaves it loaded, not armed" \
+		sh -c 'grep -qx 1 /sys/kernel/kexec_crash_loaded && fastboot status --json | grep -q "\"armed\":false"'
+	ktap_check "disarm refuses to unload it" fb_expect_fails fastboot disarm
+	ktap_check "... and leaves it loaded" crash_loaded 1
+	ktap_check "disarm --force unloads it" fastboot disarm --force
+	ktap_check "... no crash kernel loaded" crash_loaded 0
+	ktap_check "a crash kernel loaded with kexec -p again" kdump_load
+	ktap_check "arm --force replaces it" \
+		sh -c "fastboot arm --force --image $D/prod.manifest >/tmp/arm.out 2>&1"
+	fb_diag_file /tmp/arm.out 3
+	ktap_check "... armed" fb_status_has '"armed":true'
+	ktap_check "disarm unloads what arm loaded" fastboot disarm
+	ktap_check "... no crash kernel loaded, not armed" \
+		sh -c 'grep -qx 0 /sys/kernel/kexec_crash_loaded && fastboot status --json | grep -q "\"armed\":false"'
+}
+
 stage_2() {
 	ktap_check "disk mounted" fb_disk_mount
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "booted the production image" fb_status_has '"image":"img.1"'
 	ktap_check "not armed yet" fb_status_has '"armed":false'
+	kdump_checks
 	ktap_check "arm with the production image" \
 		sh -c "fastboot arm --image $D/prod.manifest --append fbstage=3 >/tmp/arm.out 2>&1"
 	fb_diag_file /tmp/arm.out 5

@@ -2,7 +2,8 @@
 # shellcheck shell=sh
 #
 # The persistent store across real reboots:
-#   stage 1: load/unload, bad region= values, format, objects, ENOSPC;
+#   stage 1: load/unload, bad region= values, format, objects, ENOSPC,
+#            get into what FILE is, the lock between commands;
 #            then kexec_load (kexec -l)
 #   stage 2: reason "update", objects intact; then kexec_file_load (-s)
 #   stage 3: reason "update", objects intact; then panic into kdump with
@@ -49,6 +50,78 @@ bad_params() {
 	fi
 }
 
+# sha_of FILE: its SHA-256 (read through links).
+sha_of() {
+	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# get_checks: `fastboot get NAME FILE` writes into what FILE is: a device
+# stays a device, a symbolic link a link, a hard link keeps its other
+# names, an existing file its mode and owner.
+get_checks() {
+	_want=$(fastboot get page-plus-one | sha256sum | cut -d' ' -f1)
+	mknod /tmp/nulldev c 1 3
+	ktap_check "get into a character device" \
+		fastboot get page-plus-one /tmp/nulldev
+	ktap_check "the character device is still one" test -c /tmp/nulldev
+	echo old >/tmp/target && ln -sf /tmp/target /tmp/link
+	ktap_check "get through a symbolic link" fastboot get page-plus-one /tmp/link
+	ktap_check "the link is still a link" test -L /tmp/link
+	ktap_check "the link's target holds the object" \
+		test "$(sha_of /tmp/target)" = "$_want"
+	echo old >/tmp/h1 && ln -f /tmp/h1 /tmp/h2
+	ktap_check "get into a hard-linked file" fastboot get page-plus-one /tmp/h1
+	ktap_check "its other name holds the object" \
+		test "$(sha_of /tmp/h2)" = "$_want"
+	ktap_check "both names are still one file" \
+		test "$(stat -c %i /tmp/h1)" = "$(stat -c %i /tmp/h2)"
+	echo old >/tmp/m && chmod 0640 /tmp/m && chown 1234:5678 /tmp/m
+	ktap_check "get over an existing file" fastboot get page-plus-one /tmp/m
+	ktap_check "its mode and owner are kept" \
+		test "$(stat -c %a:%u:%g /tmp/m)" = 640:1234:5678
+	ktap_check "it holds the object" test "$(sha_of /tmp/m)" = "$_want"
+	rm -f /tmp/new
+	ktap_check "a new file gets 0666 minus the umask" \
+		sh -c 'umask 022 && fastboot get page-plus-one /tmp/new &&
+		       test "$(stat -c %a /tmp/new)" = 644'
+	rm -f /tmp/nulldev /tmp/target /tmp/link /tmp/h1 /tmp/h2 /tmp/m /tmp/new
+}
+
+# hold_lock SECONDS: fblock holds the lock on /dev/fastboot for SECONDS,
+# in the background; returns once it holds it.
+hold_lock() {
+	rm -f /tmp/lock.out
+	fblock /dev/fastboot "$1" >/tmp/lock.out 2>&1 &
+	_i=0
+	while ! grep -q locked /tmp/lock.out 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# lock_checks: mutating commands take an exclusive flock on the device, so
+# they run one after the other, never interleaved.
+lock_checks() {
+	hold_lock 5
+	ktap_check "a mutating command waits while another holds the lock" \
+		sh -c 'fastboot put waited /proc/version 2>/tmp/wait.err &&
+		       grep -q unlocking /tmp/lock.out'
+	fb_diag_file /tmp/wait.err 3
+	ktap_check "it says what it waits for" \
+		grep -q 'waiting for another fastboot command' /tmp/wait.err
+	wait
+	hold_lock 5
+	ktap_check "--wait 0: refused at once while the lock is held" \
+		fb_expect_fails fastboot --wait 0 rm waited
+	ktap_check "the refusal names the holder" \
+		grep -q "another fastboot command (pid $!) holds" /tmp/.fb_out
+	ktap_check "a read command does not wait" fastboot ls
+	ktap_check "the refused rm changed nothing" \
+		sh -c 'fastboot ls | grep -q "^waited "'
+	wait
+	ktap_check "rm once the lock is free" fastboot rm waited
+}
+
 stage_1() {
 	load_checks
 	ktap_check "status: unformatted" fb_status_has '"state":"unformatted"'
@@ -92,6 +165,8 @@ stage_1() {
 	ktap_check "rm of a missing object fails" fb_expect_fails fastboot rm filler
 	ktap_check "objects intact after ENOSPC" fb_verify_all
 	rm -f /tmp/huge /tmp/fill /tmp/big
+	get_checks
+	lock_checks
 	ktap_check "no kernel warnings" dmesg_clean
 	next_stage
 }

@@ -10,7 +10,8 @@
 #            corrupt the stored base; update (base re-read from its source)
 #   stage 3: new marker; errors leave the store unchanged; a corrupted
 #            module whose source changed blocks a rollback; then --rollback
-#   stage 4: v1 again; boot history
+#   stage 4: v1 again; boot history; a failed or interrupted update leaves
+#            no kernel loaded; --kernel without --initrd
 . /selftests/fastboot.sh
 
 D=/mnt
@@ -27,6 +28,21 @@ json_num() {	# json_num FILE KEY
 
 module_status() {	# module_status FILE NAME STATUS
 	grep -q "\"name\":\"$2\",[^}]*\"status\":\"$3\"" "$1"
+}
+
+# mkbadko OUT: an archive whose fastboot.ko claims another kernel release
+# (the vermagic's leading "6." becomes "9.").
+mkbadko() {
+	rm -rf /tmp/mbad && mkdir -p "/tmp/mbad/lib/modules/$FB_KVER/extra" &&
+		xxd -p "$FB_MOD" | tr -d '\n' |
+		sed 's/7665726d616769633d362e/7665726d616769633d392e/' |
+		xxd -r -p >"/tmp/mbad/lib/modules/$FB_KVER/extra/fastboot.ko" &&
+		! cmp -s "$FB_MOD" "/tmp/mbad/lib/modules/$FB_KVER/extra/fastboot.ko" &&
+		fb_mkcpio /tmp/mbad "$1"
+}
+
+kexec_loaded() {	# kexec_loaded 0|1
+	test "$(cat /sys/kernel/kexec_loaded)" = "$1"
 }
 
 ls_snapshot() {
@@ -149,6 +165,13 @@ stage_3() {
 	ktap_check "marker-c" mkmarker c C1
 	expect_refused "an image without fastboot.ko is refused" \
 		"carries no fastboot.ko" --no-exec --kernel "$D/vmlinuz" --initrd "$D/c.cpio"
+	expect_refused "a dry run refuses an image without fastboot.ko" \
+		"carries no fastboot.ko" --dry-run --kernel "$D/vmlinuz" --initrd "$D/c.cpio"
+	ktap_check "a fastboot.ko built for another release" mkbadko "$D/badko.cpio"
+	expect_refused "an image whose fastboot.ko has the wrong vermagic is refused" \
+		"is built for 9\." --no-exec --kernel "$D/vmlinuz" --initrd "$D/badko.cpio"
+	expect_refused "a dry run refuses it too" \
+		"is built for 9\." --dry-run --kernel "$D/vmlinuz" --initrd "$D/badko.cpio"
 	ktap_check "--rollback with --kernel is a usage error (exit 2)" \
 		sh -c "fastboot update --rollback --kernel $D/vmlinuz; [ \$? -eq 2 ]"
 
@@ -167,5 +190,55 @@ stage_4() {
 	ktap_check "status shows image img.3" fb_status_has '"image":"img.3"'
 	ktap_check "history: boot 4 by update into img.3" \
 		sh -c 'fastboot log --json | grep -q "\"boot\":4,\"reason\":\"update\",\"release\":\"[^\"]*\",\"image\":\"img.3\""'
+	ktap_check "disk mounted" fb_disk_mount
+	ktap_check "no kernel loaded yet" kexec_loaded 0
+	failed_update_checks
+	kernel_only_checks
 	ktap_check "no kernel warnings" dmesg_clean
+}
+
+# failed_update_checks: an update that fails or is interrupted after the
+# kernel could be loaded leaves no kernel loaded and the store unchanged.
+failed_update_checks() {
+	# A record larger than two pages (long source paths) with the store
+	# full but for two pages: the record does not fit.
+	_long=$D
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		_long="$_long/$(printf '%0200d' $_i)"
+	done
+	mkdir -p "$_long" && ln -f "$D/vmlinuz" "$_long/vmlinuz" &&
+		ln -f "$D/base.cpio.gz" "$_long/base.cpio.gz"
+	printf 'kernel %s\ninitrd base %s\ninitrd again %s\n' "$_long/vmlinuz" \
+		"$_long/base.cpio.gz" "$_long/base.cpio.gz" >"$D/long.manifest"
+	free=$(fb_json_num free_bytes)
+	truncate -s $((free - 8192)) /tmp/fill
+	ktap_check "fill the store but for two pages" fastboot put filler /tmp/fill
+	rm -f /tmp/fill
+	expect_refused "an image whose record does not fit is refused" "free" \
+		--no-exec --image "$D/long.manifest"
+	ktap_check "no kernel is left loaded" kexec_loaded 0
+	ktap_check "remove the filler" fastboot rm filler
+
+	# SIGTERM right after the load (test hook, fastboot(8) ENVIRONMENT)
+	FASTBOOT_TEST_HOOK=sigterm-after-load
+	export FASTBOOT_TEST_HOOK
+	expect_refused "an update interrupted after the load stops" "interrupted" \
+		--no-exec --from-store
+	unset FASTBOOT_TEST_HOOK
+	ktap_check "the kernel it loaded was unloaded" kexec_loaded 0
+}
+
+# kernel_only_checks: --kernel without --initrd loads no initramfs through
+# kexec_file_load (KEXEC_FILE_NO_INITRAMFS), not an empty file.
+kernel_only_checks() {
+	fastboot update --kernel "$D/vmlinuz" --no-exec --force --json \
+		--cmdline "x fastboot.region=$FB_REGION memmap=256M\$0x40000000" \
+		>/tmp/konly.json 2>/tmp/konly.err
+	ktap_check "--kernel without --initrd loads" sh -c "test $? -eq 0 && grep -qx 1 /sys/kernel/kexec_loaded"
+	fb_diag_file /tmp/konly.err 4
+	ktap_check "... with kexec_file_load, no fallback to kexec(8)" \
+		sh -c '! grep -q "falling back" /tmp/konly.err'
+	ktap_check "... and says the image has no initramfs" \
+		grep -q 'no initramfs' /tmp/konly.err
+	kexec -u
 }
