@@ -1138,7 +1138,7 @@ static int vm_restore(int argc, char **argv)
 		goto out;
 	}
 	/* QEMU maps its RAM from fastbootfs: mount it after a reboot. */
-	if (fb_guest_mount())
+	if (!state_dir() && fb_guest_mount())
 		goto out;
 	nargv = restore_argv(&a, qmp_path);
 	if (!nargv) {
