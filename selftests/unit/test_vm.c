@@ -167,7 +167,8 @@ static void test_record(void)
 	ok(vm_cred_parse("Name:\tx\nUid:\t1\t1\t1\t1\n", &c), "status without Gid/Groups: refused");
 
 	ok(vm_env_unsafe("LD_LIBRARY_PATH=/x") && vm_env_unsafe("GCONV_PATH=/x") &&
-	   vm_env_unsafe("QEMU_MODULE_DIR=/x") && vm_env_unsafe("GLIBC_TUNABLES=x") &&
+	   vm_env_unsafe("GLIBC_TUNABLES=x") && vm_env_unsafe("LD_AUDIT=x") &&
+	   !vm_env_unsafe("QEMU_MODULE_DIR=/l2/lib/qemu") &&
 	   !vm_env_unsafe("PATH=/bin") && !vm_env_unsafe("LANG=C") &&
 	   !vm_env_unsafe("GCONV_PATHX=1"), "the environment deny list");
 }

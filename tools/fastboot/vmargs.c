@@ -467,17 +467,19 @@ char **vm_restore_argv(const struct vm_args *a, const char *qmp)
 }
 
 /*
- * Variables that make the dynamic loader, the C library or QEMU load or
- * trust code or data from elsewhere: never restored (see
- * Documentation/threat-model.rst).
+ * Variables that make the dynamic loader or the C library load code or
+ * data from a path of the saver's choosing: every LD_* and the rest of
+ * the list glibc drops for a set-user-ID program (but TMPDIR).  Never
+ * restored (see Documentation/threat-model.rst).  QEMU's own settings,
+ * such as QEMU_MODULE_DIR for a QEMU installed elsewhere, are kept: QEMU
+ * runs as the user who set them.
  */
 bool vm_env_unsafe(const char *entry)
 {
 	static const char *const names[] = {
-		"GCONV_PATH", "GETCONF_DIR", "GIO_MODULE_DIR", "GLIBC_TUNABLES",
-		"GST_PLUGIN_PATH", "GST_PLUGIN_SYSTEM_PATH", "HOSTALIASES",
+		"GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES",
 		"LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH",
-		"QEMU_MODULE_DIR", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZDIR",
+		"RESOLV_HOST_CONF", "RES_OPTIONS", "TZDIR",
 	};
 	size_t l = strcspn(entry, "=");
 	size_t i;
