@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,53 +44,13 @@
 #include "fastboot.h"
 #include "client.h"
 #include "json.h"
+#include "qmp.h"
 #include "vm.h"
+#include "vmargs.h"
 
-#define ARGS_MAGIC	"fastboot-vm 1\n"
 #define FDNAME		"fastboot-vm"
 
 /* ---- small helpers ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = 0;
-	return 0;
-}
-
-static int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int buf_printf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[8192];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -E2BIG;
-	return buf_add(b, tmp, (size_t)n);
-}
 
 static uint64_t mono_ms(void)
 {
@@ -132,56 +94,106 @@ static int slurp(const char *path, struct buf *b)
 	return n < 0 ? -errno : 0;
 }
 
+/* ---- signals: a save is not left half-done ---- */
+
+/*
+ * From its start to the point of no return, `vm save` holds SIGINT,
+ * SIGTERM and SIGHUP blocked, except while it waits for QEMU (ppoll with
+ * sig_wait_mask): a signal then ends the wait with -EINTR, and the save
+ * undoes what it did (migrate_cancel, cont, the stored objects removed)
+ * before it exits.  The undo itself runs with the signals blocked.
+ */
+static volatile sig_atomic_t sig_caught;
+static bool sig_guarded;
+static sigset_t sig_wait_mask;
+
+static void sig_note(int sig)
+{
+	sig_caught = sig;
+}
+
+static void sig_guard(void)
+{
+	struct sigaction sa = { .sa_handler = sig_note };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);	/* no SA_RESTART: waits see EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &sig_wait_mask);
+	sigdelset(&sig_wait_mask, SIGINT);
+	sigdelset(&sig_wait_mask, SIGTERM);
+	sigdelset(&sig_wait_mask, SIGHUP);
+	sig_guarded = true;
+}
+
+/* Signals stay blocked (and pending) from here on: undo, or finish. */
+static void sig_hold(void)
+{
+	sig_guarded = false;
+}
+
+/* Was a signal caught, or is one pending, while guarded?  Then stop. */
+static int sig_check(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t pending;
+	size_t i;
+
+	if (!sig_guarded)
+		return 0;
+	if (!sig_caught && !sigpending(&pending))
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			if (sigismember(&pending, sigs[i]))
+				sig_caught = sigs[i];
+	return sig_caught ? -EINTR : 0;
+}
+
+/*
+ * Wait until fd is readable or the monotonic time end_ms: 0, -ETIMEDOUT,
+ * -EINTR on a signal while guarded, or another negative errno.
+ */
+static int wait_readable(int fd, uint64_t end_ms)
+{
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		uint64_t now = mono_ms();
+		struct timespec ts;
+		int r;
+
+		if (sig_check())
+			return -EINTR;
+		if (now >= end_ms)
+			return -ETIMEDOUT;
+		ts.tv_sec = (time_t)((end_ms - now) / 1000);
+		ts.tv_nsec = (long)((end_ms - now) % 1000) * 1000000;
+		r = ppoll(&pfd, 1, &ts, sig_guarded ? &sig_wait_mask : NULL);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 /* ---- QMP ---- */
+
+#define QMP_LINE_MAX	(16 << 20)	/* far above any reply read here */
 
 struct qmp {
 	int fd;
 	const char *path;
 	struct buf in;		/* bytes received, not yet consumed */
 	char *reply;		/* the last reply line (malloc'd) */
+	uint64_t next_id;	/* the id of the next command */
 	char err[512];
 };
-
-/*
- * The string value of "key" in a flat QMP message: good enough for the
- * few members read here ("status", "desc", "class"), whose values carry
- * no escaped quotes that matter.
- */
-static int json_get_str(const char *msg, const char *key, char *out, size_t len)
-{
-	char pat[80];
-	const char *p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = msg ? strstr(msg, pat) : NULL;
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	if (*p != '"')
-		return -1;
-	p++;
-	for (e = p; *e && !(*e == '"' && e[-1] != '\\'); e++)
-		;
-	if ((size_t)(e - p) >= len)
-		e = p + len - 1;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = 0;
-	return 0;
-}
-
-static long json_get_num(const char *msg, const char *key)
-{
-	char pat[80];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = msg ? strstr(msg, pat) : NULL;
-	if (!p)
-		return -1;
-	return strtol(p + strlen(pat), NULL, 10);
-}
 
 static int sock_connect(const char *path)
 {
@@ -203,37 +215,38 @@ static int sock_connect(const char *path)
 	return fd;
 }
 
+/* Take the first line out of q->in, if there is a whole one. */
+static int qmp_take_line(struct qmp *q, char **line)
+{
+	char *nl = q->in.len ? memchr(q->in.p, '\n', q->in.len) : NULL;
+	size_t l;
+
+	*line = NULL;
+	if (!nl)
+		return q->in.len > QMP_LINE_MAX ? -EPROTO : 0;
+	l = (size_t)(nl - q->in.p) + 1;
+	*line = strndup(q->in.p, l);
+	memmove(q->in.p, q->in.p + l, q->in.len - l);
+	q->in.len -= l;
+	q->in.p[q->in.len] = 0;
+	return *line ? 0 : -ENOMEM;
+}
+
 /* The next complete line from QEMU, waiting up to timeout_ms. */
 static int qmp_line(struct qmp *q, char **line, int timeout_ms)
 {
 	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
 
 	for (;;) {
-		char *nl = q->in.len ? memchr(q->in.p, '\n', q->in.len) : NULL;
 		char tmp[65536];
-		struct pollfd pfd = { q->fd, POLLIN, 0 };
-		uint64_t now;
 		ssize_t n;
+		int ret = qmp_take_line(q, line);
 
-		if (nl) {
-			size_t l = (size_t)(nl - q->in.p) + 1;
-
-			*line = strndup(q->in.p, l);
-			memmove(q->in.p, q->in.p + l, q->in.len - l);
-			q->in.len -= l;
-			q->in.p[q->in.len] = 0;
-			return *line ? 0 : -ENOMEM;
-		}
-		now = mono_ms();
-		if (now >= end)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, (int)(end - now));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ETIMEDOUT;
+		if (ret || *line)
+			return ret;
+		ret = wait_readable(q->fd, end);
+		if (ret)
+			return ret;
 		n = read(q->fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -246,37 +259,17 @@ static int qmp_line(struct qmp *q, char **line, int timeout_ms)
 	}
 }
 
-/*
- * Send one command (a JSON object, without the newline), optionally with
- * a file descriptor attached, and wait for its reply, skipping events.
- * Returns 0 with q->reply set, or -EREMOTEIO with q->err set to QEMU's
- * error description, or another negative errno.
- */
-static int qmp_cmd_fd(struct qmp *q, int sendfd, int timeout_ms,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int qmp_cmd_fd(struct qmp *q, int sendfd, int timeout_ms,
-		      const char *fmt, ...)
+/* Send the text cmd, with sendfd attached when >= 0. */
+static int qmp_send(struct qmp *q, char *cmd, size_t n, int sendfd)
 {
-	char cmd[4096];
-	struct iovec iov;
-	struct msghdr mh = { 0 };
+	struct iovec iov = { cmd, n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cm;
-	va_list ap;
-	int n, ret;
+	ssize_t ret;
 
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(cmd) - 1)
-		return -E2BIG;
-	cmd[n++] = '\n';
-	iov.iov_base = cmd;
-	iov.iov_len = (size_t)n;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
 	if (sendfd >= 0) {
 		struct cmsghdr *c;
 
@@ -290,31 +283,80 @@ static int qmp_cmd_fd(struct qmp *q, int sendfd, int timeout_ms,
 		memcpy(CMSG_DATA(c), &sendfd, sizeof(int));
 	}
 	do {
-		ret = (int)sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+		ret = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
 	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return -errno;
-	if (ret != n)
-		return -EIO;
+	return (size_t)ret == n ? 0 : -EIO;
+}
+
+/*
+ * Send one command (a JSON object, without the newline), optionally with
+ * a file descriptor attached, and wait for its reply: the command gets
+ * the next id, and lines other than the reply with that id (events, late
+ * replies to a command that timed out) are skipped.  Returns 0 with
+ * q->reply set, or -EREMOTEIO with q->err set to QEMU's error
+ * description, -EPROTO on a line that is not QMP, or another negative
+ * errno.
+ */
+static int qmp_cmd_fd(struct qmp *q, int sendfd, int timeout_ms,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int qmp_cmd_fd(struct qmp *q, int sendfd, int timeout_ms,
+		      const char *fmt, ...)
+{
+	uint64_t id = ++q->next_id;
+	char cmd[4096];
+	va_list ap;
+	int n, ret;
+
+	ret = sig_check();
+	if (ret)
+		return ret;
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd) - 40, fmt, ap);
+	va_end(ap);
+	if (n < 2 || (size_t)n >= sizeof(cmd) - 40 || cmd[n - 1] != '}')
+		return -E2BIG;
+	n += snprintf(cmd + n - 1, 40, ",\"id\":%" PRIu64 "}\n", id) - 1;
+	ret = qmp_send(q, cmd, (size_t)n, sendfd);
+	if (ret)
+		return ret;
 	for (;;) {
+		enum qmp_verdict v;
 		char *line;
 
 		ret = qmp_line(q, &line, timeout_ms);
 		if (ret)
 			return ret;
-		if (strstr(line, "\"return\"")) {
+		v = qmp_judge(line, strlen(line), id);
+		if (v == QMP_V_RETURN) {
 			free(q->reply);
 			q->reply = line;
 			return 0;
 		}
-		if (strstr(line, "\"error\"") && !strstr(line, "\"event\"")) {
-			if (json_get_str(line, "desc", q->err, sizeof(q->err)))
-				snprintf(q->err, sizeof(q->err), "%s", line);
+		if (v == QMP_V_ERROR || v == QMP_V_BAD) {
+			if (v == QMP_V_BAD ||
+			    qmp_get_str(line, strlen(line), "desc", q->err, sizeof(q->err)))
+				snprintf(q->err, sizeof(q->err), "%s%.400s",
+					 v == QMP_V_BAD ? "not a QMP message: " : "", line);
 			free(line);
 			return -EREMOTEIO;
 		}
-		free(line);	/* an event */
+		free(line);	/* an event, or a late reply */
 	}
+}
+
+/* A member of the last reply. */
+static int reply_str(struct qmp *q, const char *key, char *out, size_t len)
+{
+	return qmp_get_str(q->reply, strlen(q->reply), key, out, len);
+}
+
+static long reply_num(struct qmp *q, const char *key)
+{
+	long v;
+
+	return qmp_get_num(q->reply, strlen(q->reply), key, &v) ? -1 : v;
 }
 
 #define qmp_cmd(q, ...) qmp_cmd_fd(q, -1, 30000, __VA_ARGS__)
@@ -327,6 +369,8 @@ static const char *qmp_why(struct qmp *q, int err)
 		return "QEMU closed the QMP connection";
 	if (err == -ETIMEDOUT)
 		return "no answer from QEMU (timed out)";
+	if (err == -EINTR)
+		return sig_caught ? strsignal(sig_caught) : "interrupted";
 	return strerror(-err);
 }
 
@@ -368,6 +412,7 @@ static int qmp_migrate_pipe(struct qmp *q, const char *cmd, int pfd[2],
 static int qmp_open(struct qmp *q, const char *path, int wait_ms)
 {
 	uint64_t end = mono_ms() + (uint64_t)wait_ms;
+	struct qmp_msg m;
 	char *greeting;
 	int fd, ret;
 
@@ -387,7 +432,7 @@ static int qmp_open(struct qmp *q, const char *path, int wait_ms)
 	ret = qmp_line(q, &greeting, 30000);
 	if (ret)
 		return qmp_fail(q, path, ret);
-	if (!strstr(greeting, "\"QMP\"")) {
+	if (qmp_parse(greeting, strlen(greeting), &m) || m.kind != QMP_GREETING) {
 		free(greeting);
 		return fb_error(path, "not a QMP socket");
 	}
@@ -421,9 +466,9 @@ static int qmp_version(struct qmp *q, struct qver *v)
 
 	if (ret)
 		return qmp_fail(q, "query-version", ret);
-	v->major = json_get_num(q->reply, "major");
-	v->minor = json_get_num(q->reply, "minor");
-	v->micro = json_get_num(q->reply, "micro");
+	v->major = reply_num(q, "major");
+	v->minor = reply_num(q, "minor");
+	v->micro = reply_num(q, "micro");
 	if (v->major < 0 || v->minor < 0)
 		return fb_error("query-version", "unexpected reply %s", q->reply);
 	v->cpr = v->major > 8 || (v->major == 8 && v->minor >= 2);
@@ -460,12 +505,12 @@ static int qmp_wait_migration(struct qmp *q, const char *what, int timeout_ms)
 		ret = qmp_cmd(q, "{\"execute\":\"query-migrate\"}");
 		if (ret)
 			return qmp_fail(q, "query-migrate", ret);
-		if (json_get_str(q->reply, "status", status, sizeof(status)))
+		if (reply_str(q, "status", status, sizeof(status)))
 			status[0] = 0;
 		if (!strcmp(status, "completed"))
 			return 0;
 		if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
-			if (json_get_str(q->reply, "error-desc", desc, sizeof(desc)))
+			if (reply_str(q, "error-desc", desc, sizeof(desc)))
 				snprintf(desc, sizeof(desc), "%s", status);
 			return fb_error(what, "migration %s: %s", status, desc);
 		}
@@ -485,7 +530,7 @@ static int qmp_runstate(struct qmp *q, char *out, size_t len)
 
 	if (ret)
 		return qmp_fail(q, "query-status", ret);
-	if (json_get_str(q->reply, "status", out, len))
+	if (reply_str(q, "status", out, len))
 		return fb_error("query-status", "unexpected reply %s", q->reply);
 	return 0;
 }
@@ -601,104 +646,6 @@ static void close_store(int dev)
 		close(dev);
 }
 
-/* ---- vm.NAME.args ---- */
-
-/*
- * Text header, an empty line, then argv and environ as NUL-terminated
- * strings:
- *   fastboot-vm 1 / qemu X.Y.Z / mode M / running 0|1 / qmp PATH /
- *   cwd PATH / argc N / envc N
- */
-struct vm_args {
-	char qemu[32], mode[32];
-	char qmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char cwd[4096];
-	bool running;
-	int argc, envc;
-	char **argv, **envp;
-	struct buf raw;
-};
-
-static int strings(const char *p, const char *end, int n, char ***out,
-		   const char **next)
-{
-	char **v = calloc((size_t)n + 1, sizeof(char *));
-	int i;
-
-	if (!v)
-		return -1;
-	for (i = 0; i < n; i++) {
-		const char *z = memchr(p, 0, (size_t)(end - p));
-
-		if (p >= end || !z) {
-			free(v);
-			return -1;
-		}
-		v[i] = (char *)p;
-		p = z + 1;
-	}
-	*out = v;
-	*next = p;
-	return 0;
-}
-
-static int args_parse(struct vm_args *a, const char *name)
-{
-	char *p = a->raw.p, *end = a->raw.p + a->raw.len, *hdr_end;
-	const char *next;
-	char *line, *save = NULL;
-
-	if (a->raw.len < sizeof(ARGS_MAGIC) ||
-	    memcmp(p, ARGS_MAGIC, sizeof(ARGS_MAGIC) - 1))
-		return fb_error(name, "not a fastboot vm argument record");
-	hdr_end = strstr(p, "\n\n");
-	if (!hdr_end)
-		return fb_error(name, "truncated argument record");
-	*hdr_end = 0;
-	a->argc = a->envc = -1;
-	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *v = strchr(line, ' ');
-
-		if (!v)
-			continue;
-		*v++ = 0;
-		if (!strcmp(line, "qemu"))
-			snprintf(a->qemu, sizeof(a->qemu), "%s", v);
-		else if (!strcmp(line, "mode"))
-			snprintf(a->mode, sizeof(a->mode), "%s", v);
-		else if (!strcmp(line, "running"))
-			a->running = !strcmp(v, "1");
-		else if (!strcmp(line, "qmp"))
-			snprintf(a->qmp, sizeof(a->qmp), "%s", v);
-		else if (!strcmp(line, "cwd"))
-			snprintf(a->cwd, sizeof(a->cwd), "%s", v);
-		else if (!strcmp(line, "argc"))
-			a->argc = atoi(v);
-		else if (!strcmp(line, "envc"))
-			a->envc = atoi(v);
-	}
-	if (a->argc < 1 || a->envc < 0 ||
-	    strings(hdr_end + 2, end, a->argc, &a->argv, &next) ||
-	    strings(next, end, a->envc, &a->envp, &next))
-		return fb_error(name, "damaged argument record");
-	return 0;
-}
-
-/* Count NUL-terminated strings (a missing final NUL is added). */
-static int count_strings(struct buf *b)
-{
-	int n = 0;
-	size_t i;
-
-	if (b->len && b->p[b->len - 1])
-		if (buf_add(b, "", 1))
-			return -1;
-	for (i = 0; i < b->len; i++)
-		if (!b->p[i])
-			n++;
-	return n;
-}
-
 /* ---- vm save ---- */
 
 static int peer_pid(int fd, pid_t *pid)
@@ -712,6 +659,66 @@ static int peer_pid(int fd, pid_t *pid)
 	return 0;
 }
 
+/* Whom QEMU runs as, from /proc/PID/status. */
+static int peer_cred(pid_t pid, struct vm_cred *c)
+{
+	struct buf b = { 0 };
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ret = slurp(path, &b);
+	if (!ret && (!b.p || vm_cred_parse(b.p, c)))
+		ret = -EPROTO;
+	free(b.p);
+	return ret;
+}
+
+/* A pidfd for pid, or -1 where the kernel has none (before 5.3). */
+static int pid_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Has pid exited (gone, or a zombie)? */
+static bool pid_exited(pid_t pid)
+{
+	struct buf b = { 0 };
+	char path[64];
+	const char *paren;
+	bool gone;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (slurp(path, &b) || !b.p)
+		gone = true;
+	else
+		gone = (paren = strrchr(b.p, ')')) && (paren[1] == ' ') &&
+		       (paren[2] == 'Z' || paren[2] == 'X');
+	free(b.p);
+	return gone;
+}
+
+/* Wait up to timeout_ms for the process itself to exit. */
+static int wait_exit(int pidfd, pid_t pid, int timeout_ms)
+{
+	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+
+	if (pidfd >= 0)
+		return wait_readable(pidfd, end);	/* readable once it exited */
+	while (!pid_exited(pid)) {
+		if (mono_ms() >= end)
+			return -ETIMEDOUT;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
 /* Read the migration stream from the pipe until QEMU closes it. */
 static int read_stream(int fd, struct buf *b, int timeout_ms)
 {
@@ -719,20 +726,11 @@ static int read_stream(int fd, struct buf *b, int timeout_ms)
 	char tmp[1 << 16];
 
 	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		uint64_t now = mono_ms();
 		ssize_t n;
-		int r;
+		int r = wait_readable(fd, end);
 
-		if (now >= end)
-			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)(end - now));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
+		if (r)
+			return r;
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -759,6 +757,123 @@ static void abs_path(const char *in, char *out, size_t len)
 		snprintf(out, len, "%s", in);	/* connect() reports it */
 }
 
+/*
+ * What restore needs to start the same QEMU (pid) again: the header of
+ * vm.NAME.args, its command line, environment, working directory and
+ * credentials, into args.
+ */
+static int save_describe(const char *name, pid_t pid, const struct qver *v,
+			 bool running, const char *qmp_path, struct buf *args)
+{
+	struct buf cmdline = { 0 }, env = { 0 };
+	struct vm_cred cred;
+	char path[64], cwd[4096];
+	int c, ret = EXIT_FAIL;
+	ssize_t l;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((c = slurp(path, &cmdline)) || !cmdline.len) {
+		fb_error(path, "%s", c ? strerror(-c) : "empty");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((c = slurp(path, &env))) {
+		fb_error(path, "%s", strerror(-c));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+	l = readlink(path, cwd, sizeof(cwd) - 1);
+	if (l < 0) {
+		fb_error(path, "%s", strerror(errno));
+		goto out;
+	}
+	cwd[l] = 0;
+	if (strchr(cwd, '\n')) {
+		fb_error(path, "QEMU's working directory has a newline in its name");
+		goto out;
+	}
+	if ((c = peer_cred(pid, &cred))) {
+		fb_error(name, "cannot read QEMU's uid and groups from /proc/%d/status: %s",
+			 (int)pid, c == -EPROTO ? "unexpected contents" : strerror(-c));
+		goto out;
+	}
+	if (buf_printf(args, VM_ARGS_MAGIC "qemu %ld.%ld.%ld\nmode %s\nrunning %d\n"
+		       "qmp %s\ncwd %s\n",
+		       v->major, v->minor, v->micro,
+		       v->cpr ? "cpr-reboot" : "x-ignore-shared", running,
+		       qmp_path, cwd) ||
+	    vm_cred_print(args, &cred) ||
+	    buf_printf(args, "argc %d\nenvc %d\n\n", vm_count_strings(&cmdline),
+		       vm_count_strings(&env)) ||
+	    buf_add(args, cmdline.p, cmdline.len) ||
+	    buf_add(args, env.p, env.len)) {
+		fb_error(name, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(cmdline.p);
+	free(env.p);
+	return ret;
+}
+
+/*
+ * Undo a save that did not reach quit: cancel the migration, let the VM
+ * run on where it was, and remove what was stored (a state older than the
+ * running guest must never be restored).  Signals stay blocked meanwhile.
+ */
+static void save_undo(struct qmp *q, const char *name, bool running,
+		      int dev, const struct vm_names *n, int stored)
+{
+	int c;
+
+	sig_hold();
+	if (stored > 0)
+		obj_rm(dev, n->state);
+	if (stored > 1)
+		obj_rm(dev, n->args);
+	if (q->fd < 0)
+		return;
+	c = qmp_cmd(q, "{\"execute\":\"migrate_cancel\"}");
+	(void)c;
+	if (!running)
+		return;
+	c = qmp_cmd(q, "{\"execute\":\"cont\"}");
+	if (c)
+		qmp_fail(q, "cont (the VM stays paused: resume it by hand)", c);
+	else
+		progress("%s: not saved; the VM runs on", name);
+}
+
+static void save_json(const char *name, const struct qver *v, pid_t pid,
+		      bool running, size_t state_len, size_t args_len,
+		      uint64_t stopped_at, const uint64_t t[5])
+{
+	struct json j;
+	char ver[32];
+
+	snprintf(ver, sizeof(ver), "%ld.%ld.%ld", v->major, v->minor, v->micro);
+	json_init(&j, stdout);
+	json_open(&j, NULL, '{');
+	json_str(&j, "name", name);
+	json_str(&j, "qemu", ver);
+	json_str(&j, "mode", v->cpr ? "cpr-reboot" : "x-ignore-shared");
+	json_u64(&j, "pid", (uint64_t)pid);
+	json_bool(&j, "running", running);
+	json_u64(&j, "state_bytes", state_len);
+	json_u64(&j, "args_bytes", args_len);
+	json_u64(&j, "stopped_at_ms", stopped_at);
+	json_u64(&j, "stop_ms", t[1] - t[0]);
+	json_u64(&j, "save_ms", t[2] - t[1]);
+	json_u64(&j, "store_ms", t[3] - t[2]);
+	json_u64(&j, "quit_ms", t[4] - t[3]);
+	json_u64(&j, "total_ms", t[4] - t[0]);
+	json_close(&j, '}');
+	json_end(&j);
+}
+
+#define QUIT_WAIT_MS	30000
+
 static int vm_save(int argc, char **argv)
 {
 	static const char usage[] = "fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]";
@@ -769,17 +884,17 @@ static int vm_save(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct buf args = { 0 }, state = { 0 }, cmdline = { 0 }, env = { 0 };
-	uint64_t t0, t_stop, t_saved, t_stored, t_quit, stopped_at;
+	struct buf args = { 0 }, state = { 0 };
+	uint64_t t[5], stopped_at;	/* t: start, stopped, saved, stored, quit */
 	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	char path[64], cwd[4096], status[64];
+	char status[64];
 	const char *qmp_arg = NULL, *name;
 	struct vm_names n;
 	struct qver v;
 	struct qmp q = { .fd = -1 };
-	bool running, stopped = false;
-	int c, ret, dev = -1, pfd[2] = { -1, -1 }, timeout = 120;
-	ssize_t l;
+	bool running = false, stopped = false;
+	int c, ret, dev = -1, pfd[2] = { -1, -1 }, timeout = 120, stored = 0;
+	int pidfd = -1;
 	pid_t pid = 0;
 
 	optind = 0;	/* reinitialise getopt: options may follow NAME */
@@ -802,40 +917,27 @@ static int vm_save(int argc, char **argv)
 	dev = open_store();
 	if (dev == -1)
 		return EXIT_FAIL;
+	sig_guard();
 	ret = EXIT_FAIL;
 	if (qmp_open(&q, qmp_path, 0))
 		goto out;
 	if (qmp_version(&q, &v))
 		goto out;
-	if (peer_pid(q.fd, &pid)) {
-		fb_error(qmp_path, "cannot find QEMU's pid: %s", strerror(errno));
+	if ((c = peer_pid(q.fd, &pid))) {
+		fb_error(qmp_path, "cannot find QEMU's pid: %s", strerror(-c));
 		goto out;
 	}
-	/* What restore needs to start the same QEMU. */
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((c = slurp(path, &cmdline)) || !cmdline.len) {
-		fb_error(path, "%s", c ? strerror(-c) : "empty");
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-	if ((c = slurp(path, &env))) {
-		fb_error(path, "%s", strerror(-c));
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
-	l = readlink(path, cwd, sizeof(cwd) - 1);
-	if (l < 0) {
-		fb_error(path, "%s", strerror(errno));
-		goto out;
-	}
-	cwd[l] = 0;
-	if (strchr(cwd, '\n')) {
-		fb_error(path, "QEMU's working directory has a newline in its name");
+	/* The process on the socket now, to wait for its exit after quit. */
+	pidfd = pid_open(pid);
+	if (pidfd < 0 && errno != ENOSYS) {
+		fb_error(name, "pidfd_open(%d): %s", (int)pid, strerror(errno));
 		goto out;
 	}
 	if (qmp_runstate(&q, status, sizeof(status)))
 		goto out;
 	running = !strcmp(status, "running");
+	if (save_describe(name, pid, &v, running, qmp_path, &args))
+		goto out;
 	if (qmp_cmd(&q, "{\"execute\":\"query-memdev\"}") == 0 &&
 	    (!strstr(q.reply, "\"share\": true") || strstr(q.reply, "\"share\": false")))
 		progress("warning: not all guest RAM is in a shared memory backend (share=on); the state will hold the rest");
@@ -843,27 +945,16 @@ static int vm_save(int argc, char **argv)
 		 v.minor, v.micro, (int)pid, status,
 		 v.cpr ? "cpr-reboot" : "x-ignore-shared");
 
-	if (buf_printf(&args, ARGS_MAGIC "qemu %ld.%ld.%ld\nmode %s\nrunning %d\n"
-		       "qmp %s\ncwd %s\nargc %d\nenvc %d\n\n",
-		       v.major, v.minor, v.micro,
-		       v.cpr ? "cpr-reboot" : "x-ignore-shared", running,
-		       qmp_path, cwd, count_strings(&cmdline),
-		       count_strings(&env)) ||
-	    buf_add(&args, cmdline.p, cmdline.len) ||
-	    buf_add(&args, env.p, env.len)) {
-		fb_error(name, "out of memory");
-		goto out;
-	}
-
 	/* 1. stop */
-	t0 = mono_ms();
+	t[0] = mono_ms();
 	stopped_at = fb_now_ms(CLOCK_REALTIME);
 	if ((c = qmp_cmd(&q, "{\"execute\":\"stop\"}"))) {
 		qmp_fail(&q, "stop", c);
+		stopped = c != -EREMOTEIO;	/* it may have stopped */
 		goto out;
 	}
 	stopped = true;
-	t_stop = mono_ms();
+	t[1] = mono_ms();
 	/* 2. the capability */
 	if (qmp_set_caps(&q, &v))
 		goto out;
@@ -872,71 +963,56 @@ static int vm_save(int argc, char **argv)
 		goto out;
 	c = read_stream(pfd[0], &state, timeout * 1000);
 	if (c) {
-		fb_error("migrate", "reading the migration stream: %s", strerror(-c));
+		fb_error("migrate", "reading the migration stream: %s",
+			 c == -EINTR ? qmp_why(&q, c) : strerror(-c));
 		goto out;
 	}
 	if (qmp_wait_migration(&q, "migrate", timeout * 1000))
 		goto out;
-	t_saved = mono_ms();
+	t[2] = mono_ms();
 	progress("%s: device state %zu bytes in %" PRIu64 " ms", name, state.len,
-		 t_saved - t_stop);
+		 t[2] - t[1]);
 	/* into the store */
-	if (obj_put(dev, n.state, &state) || obj_put(dev, n.args, &args))
+	if (obj_put(dev, n.state, &state))
 		goto out;
-	t_stored = mono_ms();
-	/* 4. quit; wait for QEMU to close the socket as it exits */
+	stored = 1;
+	if (obj_put(dev, n.args, &args))
+		goto out;
+	stored = 2;
+	t[3] = mono_ms();
+	/* 4. quit: the point of no return, unless a signal came first */
+	if ((c = sig_check())) {
+		qmp_fail(&q, name, c);
+		goto out;
+	}
+	sig_hold();
 	if ((c = qmp_cmd(&q, "{\"execute\":\"quit\"}")) && c != -ECONNRESET) {
 		qmp_fail(&q, "quit", c);
 		goto out;
 	}
 	stopped = false;
-	for (;;) {
-		char *line;
-
-		c = qmp_line(&q, &line, 30000);
-		if (c)
-			break;
-		free(line);
+	stored = 0;
+	/* 5. wait for the process itself, not only for the socket to close */
+	c = wait_exit(pidfd, pid, QUIT_WAIT_MS);
+	if (c) {
+		fb_error(name, "QEMU (pid %d) has not exited %d s after quit: %s; the state is saved, but do not reboot before it exits",
+			 (int)pid, QUIT_WAIT_MS / 1000, strerror(-c));
+		goto out;
 	}
-	if (c != -ECONNRESET)
-		progress("warning: QEMU did not exit within 30 s of quit");
-	t_quit = mono_ms();
-	progress("%s: saved as %s and %s; QEMU quit (stop %" PRIu64 " ms, save %"
+	t[4] = mono_ms();
+	progress("%s: saved as %s and %s; QEMU exited (stop %" PRIu64 " ms, save %"
 		 PRIu64 " ms, store %" PRIu64 " ms, quit %" PRIu64 " ms)", name,
-		 n.state, n.args, t_stop - t0, t_saved - t_stop,
-		 t_stored - t_saved, t_quit - t_stored);
-	if (opt_json) {
-		struct json j;
-		char ver[32];
-
-		snprintf(ver, sizeof(ver), "%ld.%ld.%ld", v.major, v.minor, v.micro);
-		json_init(&j, stdout);
-		json_open(&j, NULL, '{');
-		json_str(&j, "name", name);
-		json_str(&j, "qemu", ver);
-		json_str(&j, "mode", v.cpr ? "cpr-reboot" : "x-ignore-shared");
-		json_u64(&j, "pid", (uint64_t)pid);
-		json_bool(&j, "running", running);
-		json_u64(&j, "state_bytes", state.len);
-		json_u64(&j, "args_bytes", args.len);
-		json_u64(&j, "stopped_at_ms", stopped_at);
-		json_u64(&j, "stop_ms", t_stop - t0);
-		json_u64(&j, "save_ms", t_saved - t_stop);
-		json_u64(&j, "store_ms", t_stored - t_saved);
-		json_u64(&j, "quit_ms", t_quit - t_stored);
-		json_u64(&j, "total_ms", t_quit - t0);
-		json_close(&j, '}');
-		json_end(&j);
-	}
+		 n.state, n.args, t[1] - t[0], t[2] - t[1], t[3] - t[2],
+		 t[4] - t[3]);
+	if (opt_json)
+		save_json(name, &v, pid, running, state.len, args.len,
+			  stopped_at, t);
 	ret = EXIT_OK;
 out:
-	if (stopped && q.fd >= 0) {
-		/* Nothing was lost: let the VM run on where it was. */
-		c = qmp_cmd(&q, "{\"execute\":\"migrate_cancel\"}");
-		(void)c;
-		if (running && !qmp_cmd(&q, "{\"execute\":\"cont\"}"))
-			progress("%s: not saved; the VM runs on", name);
-	}
+	if (ret != EXIT_OK && (stopped || stored))
+		save_undo(&q, name, running, dev, &n, stored);
+	if (pidfd >= 0)
+		close(pidfd);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)
@@ -945,67 +1021,57 @@ out:
 	close_store(dev);
 	free(args.p);
 	free(state.p);
-	free(cmdline.p);
-	free(env.p);
 	return ret;
 }
 
 /* ---- vm restore ---- */
 
-/* Does any argument mention the socket path? */
-static bool args_mention(char **argv, int argc, const char *s)
+static int args_parse(struct vm_args *a, const char *name)
 {
-	int i;
+	const char *why;
 
-	for (i = 0; i < argc; i++)
-		if (strstr(argv[i], s))
-			return true;
-	return false;
+	if (vm_args_parse(a, &why))
+		return fb_error(name, "%s", why);
+	return 0;
 }
 
 /*
- * The saved command line with -incoming defer (any earlier -incoming
- * dropped) and a QMP socket at qmp.  An option that named the saved QMP
- * socket is dropped when qmp is another path.
+ * Whom to start the saved QEMU as: the uid, gid and groups it ran with
+ * (*cred), or NULL to stay as we are (we are that user, or QEMU drops
+ * privileges itself with -runas and must start as root, as it did).
  */
-static char **restore_argv(const struct vm_args *a, const char *qmp)
+static int restore_cred(const struct vm_args *a, const char *name,
+			const struct vm_cred **cred)
 {
-	char **v = calloc((size_t)a->argc + 6, sizeof(char *));
-	bool other = strcmp(qmp, a->qmp) != 0;
-	int i, o = 0;
-
-	if (!v)
-		return NULL;
-	for (i = 0; i < a->argc; i++) {
-		const char *s = a->argv[i];
-
-		if (i > 0 && (!strcmp(s, "-incoming") || !strcmp(s, "--incoming"))) {
-			i++;
-			continue;
-		}
-		if (i > 0 && (!strncmp(s, "-incoming=", 10) || !strncmp(s, "--incoming=", 11)))
-			continue;
-		if (other && i > 0 && i + 1 < a->argc && s[0] == '-' &&
-		    a->qmp[0] && strstr(a->argv[i + 1], a->qmp)) {
-			i++;
-			continue;
-		}
-		v[o++] = a->argv[i];
+	*cred = NULL;
+	if (vm_args_runas(a)) {
+		if (geteuid() == 0)
+			return 0;
+		return fb_error(name, "QEMU was started as root and dropped privileges itself (-runas): restore as root");
 	}
-	if (!args_mention(v, o, qmp)) {
-		static char opt[sizeof(((struct sockaddr_un *)0)->sun_path) + 48];
-
-		snprintf(opt, sizeof(opt), "unix:%s,server=on,wait=off", qmp);
-		v[o++] = "-qmp";
-		v[o++] = opt;
+	if (geteuid() == 0) {
+		*cred = &a->cred;
+		return 0;
 	}
-	v[o++] = "-incoming";
-	v[o++] = "defer";
-	v[o] = NULL;
-	return v;
+	if (geteuid() == a->cred.uid && getegid() == a->cred.gid)
+		return 0;
+	return fb_error(name, "QEMU ran as uid %lu gid %lu: restore as root or as that user",
+			(unsigned long)a->cred.uid, (unsigned long)a->cred.gid);
 }
 
-static pid_t spawn(char **argv, char **envp, const char *cwd, const char *log)
+/* In the child: become cred (groups first, the uid last). */
+static int drop_to(const struct vm_cred *cred)
+{
+	if (!cred)
+		return 0;
+	if (setgroups((size_t)cred->ngroups, cred->groups) ||
+	    setgid(cred->gid) || setuid(cred->uid))
+		return errno;
+	return 0;
+}
+
+static pid_t spawn(char **argv, char **envp, const char *cwd, const char *log,
+		   const struct vm_cred *cred)
 {
 	int ep[2], err = 0;
 	pid_t pid;
@@ -1029,7 +1095,10 @@ static pid_t spawn(char **argv, char **envp, const char *cwd, const char *log)
 			dup2(in, 1);
 			dup2(out, 2);
 			signal(SIGPIPE, SIG_DFL);
-			if (cwd[0] && chdir(cwd))
+			err = drop_to(cred);
+			if (err)
+				;
+			else if (cwd[0] && chdir(cwd))
 				err = errno;
 			else
 				execvpe(argv[0], argv, envp);
@@ -1083,7 +1152,8 @@ static int vm_restore(int argc, char **argv)
 	uint64_t t0, t_up, t_loaded, t_cont, resumed_at = 0;
 	const char *qmp_arg = NULL, *log = NULL, *name;
 	struct vm_args a = { 0 };
-	struct buf state = { 0 };
+	const struct vm_cred *cred = NULL;
+	struct buf state = { 0 }, dropped = { 0 };
 	struct vm_names n;
 	struct qver v;
 	struct qmp q = { .fd = -1 };
@@ -1116,7 +1186,7 @@ static int vm_restore(int argc, char **argv)
 	if (dev == -1)
 		return EXIT_FAIL;
 	if (obj_get(dev, n.args, &a.raw) || args_parse(&a, n.args) ||
-	    obj_get(dev, n.state, &state))
+	    restore_cred(&a, name, &cred) || obj_get(dev, n.state, &state))
 		goto out;
 	if (qmp_arg)
 		abs_path(qmp_arg, qmp_path, sizeof(qmp_path));
@@ -1138,18 +1208,21 @@ static int vm_restore(int argc, char **argv)
 		goto out;
 	}
 	/* QEMU maps its RAM from fastbootfs: mount it after a reboot. */
-	if (fb_guest_mount())
+	if (!state_dir() && fb_guest_mount())
 		goto out;
-	nargv = restore_argv(&a, qmp_path);
-	if (!nargv) {
+	nargv = vm_restore_argv(&a, qmp_path);
+	if (!nargv || vm_env_filter(a.envp, &dropped) < 0) {
 		fb_error(name, "out of memory");
 		goto out;
 	}
+	if (dropped.len)
+		progress("%s: not restoring %s from QEMU's saved environment",
+			 name, dropped.p);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Start QEMU, waiting for an incoming migration. */
 	t0 = mono_ms();
-	pid = spawn(nargv, a.envp, a.cwd, log);
+	pid = spawn(nargv, a.envp, a.cwd, log, cred);
 	if (pid < 0) {
 		fb_error(nargv[0], "cannot start QEMU: %s", strerror(errno));
 		goto out;
@@ -1268,9 +1341,8 @@ out:
 	qmp_close(&q);
 	close_store(dev);
 	free(nargv);
-	free(a.argv);
-	free(a.envp);
-	free(a.raw.p);
+	vm_args_free(&a);
+	free(dropped.p);
 	free(state.p);
 	return ret;
 }
