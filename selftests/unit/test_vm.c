@@ -116,6 +116,7 @@ static void test_record(void)
 	static const char hdr[] = VM_ARGS_MAGIC "qemu 8.2.0\nmode cpr-reboot\nrunning 1\n"
 		"qmp /run/a.qmp\ncwd /\nuid 1000\ngid 100\ngroups 4,24,27\nargc 2\nenvc 2\n\n";
 	static const char nocred[] = VM_ARGS_MAGIC "qemu 8.2.0\nqmp /a\nargc 1\nenvc 0\n\n";
+	static const char partial[] = VM_ARGS_MAGIC "qemu 8.2.0\nqmp /a\nuid 5\nargc 1\nenvc 0\n\n";
 	static const char status[] = "Name:\tqemu\nUmask:\t0022\nState:\tS (sleeping)\n"
 		"Uid:\t1000\t1001\t1001\t1001\nGid:\t100\t100\t100\t100\nFDSize:\t64\n"
 		"Groups:\t4 24 27 \nNStgid:\t1\n";
@@ -128,7 +129,8 @@ static void test_record(void)
 	ok(!vm_args_parse(&a, &why) && a.argc == 2 && a.envc == 2 &&
 	   !strcmp(a.argv[1], "-m") && !strcmp(a.envp[1], "LD_PRELOAD=/x.so") &&
 	   a.cred.uid == 1000 && a.cred.gid == 100 && a.cred.ngroups == 3 &&
-	   a.cred.groups[2] == 27 && a.running && !strcmp(a.qmp, "/run/a.qmp"),
+	   a.cred.groups[2] == 27 && a.cred_known && a.running &&
+	   !strcmp(a.qmp, "/run/a.qmp"),
 	   "a record with credentials parses");
 	ok(vm_env_filter(a.envp, &b) == 1 && !a.envp[1] && !strcmp(a.envp[0], "HOME=/") &&
 	   b.p && !strcmp(b.p, "LD_PRELOAD"), "LD_PRELOAD is filtered out and named");
@@ -136,8 +138,12 @@ static void test_record(void)
 	vm_args_free(&a);
 
 	dup_record(nocred, STRS("qemu\0"), &a);
+	ok(!vm_args_parse(&a, &why) && !a.cred_known && a.argc == 1,
+	   "a record from before credentials were kept parses, marked so");
+	vm_args_free(&a);
+	dup_record(partial, STRS("qemu\0"), &a);
 	ok(vm_args_parse(&a, &why) && strstr(why, "uid"),
-	   "a record without credentials is refused");
+	   "a record with only some of uid, gid, groups is refused");
 	vm_args_free(&a);
 	dup_record(hdr, STRS("qemu\0-m\0HOME=/\0"), &a);
 	ok(vm_args_parse(&a, &why), "fewer strings than envc: refused");

@@ -58,6 +58,8 @@ int cmd_log(int argc, char **argv);
 
 /* guest.c */
 int cmd_guest(int argc, char **argv);
+/* Where fastbootfs shows guest memory regions (mounted by fb_guest_mount). */
+#define GUEST_DIR "/run/fastboot/guest"
 int fb_guest_mount(void);
 
 

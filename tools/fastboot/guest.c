@@ -24,8 +24,6 @@
 #include "fastboot.h"
 #include "json.h"
 
-#define GUEST_DIR "/run/fastboot/guest"
-
 /* Mount fastbootfs at GUEST_DIR unless it is there already. */
 int fb_guest_mount(void)
 {

@@ -1040,10 +1040,57 @@ static int args_parse(struct vm_args *a, const char *name)
  * (*cred), or NULL to stay as we are (we are that user, or QEMU drops
  * privileges itself with -runas and must start as root, as it did).
  */
+/*
+ * A record saved before uid, gid and groups were kept: QEMU ran as the
+ * owner of its guest memory file (a file under GUEST_DIR that -object
+ * memory-backend-file maps), which is what its owner chose at guest
+ * create.  *cred gets that owner; -1 when no argument names such a file.
+ */
+static int cred_from_guest_file(const struct vm_args *a, struct vm_cred *cred)
+{
+	static const char key[] = "mem-path=" GUEST_DIR "/";
+	int i;
+
+	for (i = 0; i < a->argc; i++) {
+		const char *p = strstr(a->argv[i], key);
+		char path[VM_PATH_MAX];
+		struct stat st;
+		size_t n;
+
+		if (!p)
+			continue;
+		p += strlen("mem-path=");
+		n = strcspn(p, ",");
+		if (n >= sizeof(path) || strstr(p, ",,"))
+			continue;
+		memcpy(path, p, n);
+		path[n] = 0;
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		memset(cred, 0, sizeof(*cred));
+		cred->uid = st.st_uid;
+		cred->gid = st.st_gid;
+		return 0;
+	}
+	return -1;
+}
+
 static int restore_cred(const struct vm_args *a, const char *name,
 			const struct vm_cred **cred)
 {
+	static struct vm_cred owner;
+
 	*cred = NULL;
+	if (!a->cred_known && !vm_args_runas(a)) {
+		if (geteuid() != 0)
+			return 0;	/* as the user restoring it, as before */
+		if (cred_from_guest_file(a, &owner))
+			return fb_error(name, "the record was saved by an older fastboot, without QEMU's uid and gid, and QEMU maps no file under " GUEST_DIR ": restore as the user QEMU ran as");
+		progress("%s: saved by an older fastboot without QEMU's uid and gid: running QEMU as the owner of its guest memory file, uid %lu gid %lu",
+			 name, (unsigned long)owner.uid, (unsigned long)owner.gid);
+		*cred = &owner;
+		return 0;
+	}
 	if (vm_args_runas(a)) {
 		if (geteuid() == 0)
 			return 0;

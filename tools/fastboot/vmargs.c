@@ -245,10 +245,12 @@ int vm_args_parse(struct vm_args *a, const char **why)
 			return -1;
 		}
 	}
-	if (seen != 7) {
-		*why = "argument record without uid, gid and groups (saved by an older fastboot?): cannot tell whom to run QEMU as";
+	/* All three or none (a record from before they were kept). */
+	if (seen != 0 && seen != 7) {
+		*why = "damaged argument record (partial uid, gid and groups)";
 		return -1;
 	}
+	a->cred_known = seen == 7;
 	if (a->argc < 1 || a->envc < 0 ||
 	    strings(hdr_end + 2, end, a->argc, &a->argv, &next) ||
 	    strings(next, end, a->envc, &a->envp, &next)) {

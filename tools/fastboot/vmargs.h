@@ -44,6 +44,7 @@ struct vm_args {
 	char qmp[VM_PATH_MAX];
 	char cwd[4096];
 	bool running;
+	bool cred_known;	/* uid, gid, groups recorded (not before 0.2) */
 	struct vm_cred cred;
 	int argc, envc;
 	char **argv, **envp;
