@@ -633,11 +633,12 @@ static void obj_rm(int dev, const char *name)
 	}
 }
 
+/* The device, locked like every command that changes the store. */
 static int open_store(void)
 {
 	if (state_dir())
 		return -2;	/* no device needed */
-	return fb_open_device(O_RDWR);
+	return fb_open_locked();
 }
 
 static void close_store(int dev)
