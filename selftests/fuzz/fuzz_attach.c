@@ -7,10 +7,10 @@
  * Built two ways from this one file:
  *   - with clang -fsanitize=fuzzer,address,undefined: a libFuzzer target
  *     (LLVMFuzzerTestOneInput), `make fuzz`;
- *   - with -DFB_FUZZ_DRIVER and gcc -fsanitize=address,undefined: a plain
- *     driver that runs corpus files (and the hostile.h table) once each, in
- *     a child process per input, and prints KTAP plus "N passed, N failed"
- *     (`make check`).
+ *   - with -DFB_FUZZ_DRIVER and gcc -fsanitize=address,undefined, linked
+ *     with the shared corpus driver (driver.c): corpus files and the
+ *     hostile.h table once each, in a child process per input, KTAP plus
+ *     "N passed, N failed" (`make check`).
  *
  * Input format (small on purpose, so that reproducers stay small):
  *
@@ -51,6 +51,7 @@
 
 #include "../../kmod/format.h"
 #include "../unit/hostile.h"
+#include "driver.h"
 
 #define FUZZ_REGION	FB_MIN_REGION
 /* Metadata copies, seal and crash record area: what attach may read. */
@@ -368,8 +369,7 @@ static void check_writes(struct fb_region *r, int slot)
 }
 
 #ifdef FB_FUZZ_DRIVER
-static int verbose;
-#define note(...) do { if (verbose) printf("# " __VA_ARGS__); } while (0)
+#define note(...) do { if (fuzz_driver_verbose) printf("# " __VA_ARGS__); } while (0)
 #else
 #define note(...) do { } while (0)
 #endif
@@ -456,121 +456,12 @@ static int fuzz_one(const uint8_t *d, size_t n)
 	return 0;
 }
 
-#ifndef FB_FUZZ_DRIVER
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	return fuzz_one(data, size);
 }
 
-#else /* FB_FUZZ_DRIVER */
-
-#include <dirent.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static int t_pass, t_fail, t_num;
-
-static void run_input(const char *label, const uint8_t *d, size_t n)
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	if (getenv("FUZZ_NOFORK")) {	/* for gdb and coverage: no child */
-		fuzz_one(d, n);
-		t_num++;
-		t_pass++;
-		printf("ok %d %s\n", t_num, label);
-		return;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		fuzz_one(d, n);
-		fflush(stdout);
-		_exit(0);
-	}
-	waitpid(pid, &st, 0);
-	t_num++;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		t_pass++;
-		printf("ok %d %s\n", t_num, label);
-	} else {
-		t_fail++;
-		printf("not ok %d %s\n", t_num, label);
-		if (WIFSIGNALED(st))
-			printf("# killed by signal %d\n", WTERMSIG(st));
-		else
-			printf("# exit status %d\n", WEXITSTATUS(st));
-	}
-}
-
-static int run_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	fclose(f);
-	run_input(path, buf, (size_t)n);
-	free(buf);
-	return 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void run_path(const char *path)
-{
-	struct stat sb;
-	struct dirent *de;
-	char **names = NULL;
-	size_t cnt = 0, i;
-	DIR *dir;
-
-	if (stat(path, &sb) || !S_ISDIR(sb.st_mode)) {
-		if (run_file(path)) {
-			t_num++;
-			t_fail++;
-			printf("not ok %d %s: cannot read\n", t_num, path);
-		}
-		return;
-	}
-	dir = opendir(path);
-	while (dir && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		names = realloc(names, (cnt + 1) * sizeof(*names));
-		names[cnt] = malloc(strlen(path) + strlen(de->d_name) + 2);
-		sprintf(names[cnt++], "%s/%s", path, de->d_name);
-	}
-	if (dir)
-		closedir(dir);
-	qsort(names, cnt, sizeof(*names), name_cmp);
-	for (i = 0; i < cnt; i++) {
-		run_path(names[i]);
-		free(names[i]);
-	}
-	free(names);
-}
+#ifdef FB_FUZZ_DRIVER
 
 /* The inputs for the hostile.h table: 3 bytes each. */
 static void hostile_input(uint8_t in[3], unsigned int c, int slot)
@@ -580,48 +471,49 @@ static void hostile_input(uint8_t in[3], unsigned int c, int slot)
 	in[2] = (uint8_t)slot;
 }
 
-int main(int argc, char **argv)
+_Static_assert(HOSTILE_NCASES < 255, "hostile case index is one byte");
+
+/* Seed files for the fuzzer's working corpus: the hostile.h table. */
+int fuzz_driver_emit(const char *dir)
 {
+	char path[4096];
 	unsigned int c;
-	int i, slot;
 	uint8_t in[3];
-	char label[160];
+	int slot;
 
-	_Static_assert(HOSTILE_NCASES < 255, "hostile case index is one byte");
-	if (argc == 3 && !strcmp(argv[1], "--emit")) {
-		/* Seed files for the fuzzer's working corpus. */
-		for (c = 0; c < HOSTILE_NCASES; c++) {
-			for (slot = 0; slot < 2; slot++) {
-				FILE *f;
+	for (c = 0; c < HOSTILE_NCASES; c++) {
+		for (slot = 0; slot < 2; slot++) {
+			FILE *f;
 
-				snprintf(label, sizeof(label), "%s/hostile-%03u-%d",
-					 argv[2], c, slot);
-				hostile_input(in, c, slot);
-				f = fopen(label, "wb");
-				if (!f || fwrite(in, 1, 3, f) != 3) {
-					perror(label);
-					return 2;
-				}
-				fclose(f);
+			snprintf(path, sizeof(path), "%s/hostile-%03u-%d", dir,
+				 c, slot);
+			hostile_input(in, c, slot);
+			f = fopen(path, "wb");
+			if (!f || fwrite(in, 1, 3, f) != 3 || fclose(f)) {
+				perror(path);
+				return -1;
 			}
 		}
-		return 0;
 	}
-	verbose = getenv("FUZZ_VERBOSE") != NULL;
-	printf("KTAP version 1\n");
+	return 0;
+}
+
+/* Every hostile.h case, on each copy, before the corpus files. */
+void fuzz_driver_builtin(void)
+{
+	char label[160];
+	unsigned int c;
+	uint8_t in[3];
+	int slot;
+
 	for (c = 0; c < HOSTILE_NCASES; c++) {
 		for (slot = 0; slot < 2; slot++) {
 			snprintf(label, sizeof(label), "hostile.h: %s (copy %d)",
 				 hostile_cases[c].name, slot);
 			hostile_input(in, c, slot);
-			run_input(label, in, sizeof(in));
+			fuzz_driver_run(label, in, sizeof(in));
 		}
 	}
-	for (i = 1; i < argc; i++)
-		run_path(argv[i]);
-	printf("1..%d\n", t_num);
-	printf("%d passed, %d failed\n", t_pass, t_fail);
-	return t_fail ? 1 : 0;
 }
 
 #endif /* FB_FUZZ_DRIVER */
