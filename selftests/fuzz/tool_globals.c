@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The tool's global options, defined in tools/fastboot/main.c, which the
+ * fuzz targets do not link: util.c (fb_error, fb_open_device) refers to
+ * them.  The same defaults as main.c.
+ */
+#include <stdbool.h>
+#include "fastboot.h"
+
+bool opt_json;
+const char *opt_device = FASTBOOT_DEVICE;
