@@ -275,17 +275,6 @@ size_t img_record_format(const struct img *img, char *buf, size_t len)
 	return off;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
 /* Parse "NAME SHA SIZE DEV INO MTIME CTIME PATH" into m. */
 static int parse_record_module(char *rest, struct img_module *m)
 {
@@ -301,7 +290,7 @@ static int parse_record_module(char *rest, struct img_module *m)
 		uint64_t *dst[] = { &m->size, &m->ident.dev, &m->ident.ino,
 				    &m->ident.mtime_ns, &m->ident.ctime_ns };
 
-		if (parse_u64(w[i], dst[i - 2]))
+		if (fb_parse_uint(w[i], 10, UINT64_MAX, dst[i - 2]))
 			return -1;
 	}
 	m->ident.size = m->size;

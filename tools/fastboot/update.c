@@ -75,15 +75,13 @@ static const char *status_name(enum img_status s)
 
 static int record_number(const char *name, unsigned long *n)
 {
-	char *end;
+	uint64_t v;
 
-	if (strncmp(name, IMG_RECORD_PREFIX, strlen(IMG_RECORD_PREFIX)))
+	if (strncmp(name, IMG_RECORD_PREFIX, strlen(IMG_RECORD_PREFIX)) ||
+	    fb_parse_uint(name + strlen(IMG_RECORD_PREFIX), 10, ULONG_MAX, &v))
 		return -1;
-	name += strlen(IMG_RECORD_PREFIX);
-	if (*name < '0' || *name > '9')
-		return -1;
-	*n = strtoul(name, &end, 10);
-	return *end ? -1 : 0;
+	*n = (unsigned long)v;
+	return 0;
 }
 
 struct membuf {

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -46,6 +47,8 @@
 
 #define ARGS_MAGIC	"fastboot-vm 1\n"
 #define FDNAME		"fastboot-vm"
+/* --timeout: the waits count in int milliseconds. */
+#define VM_TIMEOUT_MAX	86400
 
 /* ---- small helpers ---- */
 
@@ -642,6 +645,22 @@ static int strings(const char *p, const char *end, int n, char ***out,
 	return 0;
 }
 
+/* --timeout SECS: 1 to VM_TIMEOUT_MAX; -1 if it is not. */
+static int parse_timeout(const char *s)
+{
+	uint64_t v;
+
+	return fb_parse_uint(s, 10, VM_TIMEOUT_MAX, &v) || !v ? -1 : (int)v;
+}
+
+/* A count in the argument record; -1 if it is not a plain number. */
+static int record_count(const char *s)
+{
+	uint64_t v;
+
+	return fb_parse_uint(s, 10, INT_MAX, &v) ? -1 : (int)v;
+}
+
 static int args_parse(struct vm_args *a, const char *name)
 {
 	char *p = a->raw.p, *end = a->raw.p + a->raw.len, *hdr_end;
@@ -673,9 +692,9 @@ static int args_parse(struct vm_args *a, const char *name)
 		else if (!strcmp(line, "cwd"))
 			snprintf(a->cwd, sizeof(a->cwd), "%s", v);
 		else if (!strcmp(line, "argc"))
-			a->argc = atoi(v);
+			a->argc = record_count(v);
 		else if (!strcmp(line, "envc"))
-			a->envc = atoi(v);
+			a->envc = record_count(v);
 	}
 	if (a->argc < 1 || a->envc < 0 ||
 	    strings(hdr_end + 2, end, a->argc, &a->argv, &next) ||
@@ -787,7 +806,7 @@ static int vm_save(int argc, char **argv)
 		if (c == 'q')
 			qmp_arg = optarg;
 		else if (c == 't')
-			timeout = atoi(optarg);
+			timeout = parse_timeout(optarg);
 		else if (c == 'j')
 			opt_json = true;
 		else
@@ -1099,7 +1118,7 @@ static int vm_restore(int argc, char **argv)
 		else if (c == 'l')
 			log = optarg;
 		else if (c == 't')
-			timeout = atoi(optarg);
+			timeout = parse_timeout(optarg);
 		else if (c == 'k')
 			keep = true;
 		else if (c == 'j')
