@@ -257,6 +257,82 @@ static void test_vermagic_map_fails(void)
 	close(kfd);
 }
 
+/* A file of the fuzz corpus, in memory; *len its length. */
+static uint8_t *corpus_file(const char *name, size_t *len)
+{
+	char path[256];
+	FILE *f;
+	uint8_t *buf = malloc(1 << 16);
+
+	snprintf(path, sizeof(path), "../fuzz/corpus-bootimg/%s", name);
+	f = fopen(path, "rb");
+	if (!f || !buf) {
+		perror(path);
+		exit(2);
+	}
+	*len = fread(buf, 1, 1 << 16, f);
+	fclose(f);
+	return buf;
+}
+
+static int memfd_of(const void *data, size_t len)
+{
+	int fd = memfd_with(0);
+
+	if (write(fd, data, len) != (ssize_t)len)
+		abort();
+	return fd;
+}
+
+/* check_vermagic on the kernel and initrd given; its message in msg. */
+static int vermagic_of(const uint8_t *k, size_t klen, const uint8_t *i,
+		       size_t ilen, char *msg, size_t msg_len)
+{
+	struct opts o = { 0 };
+	char rel[128];
+	int kfd = memfd_of(k, klen), ifd = memfd_of(i, ilen);
+	int cap = memfd_with(0), saved = dup(2), ret;
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(cap, 2);
+	ret = check_vermagic(kfd, ifd, &o, rel, sizeof(rel));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(cap, msg, msg_len - 1, 0);
+	msg[n > 0 ? n : 0] = 0;
+	close(cap);
+	close(kfd);
+	close(ifd);
+	return ret;
+}
+
+static void test_vermagic(void)
+{
+	size_t klen, ilen;
+	uint8_t *k = corpus_file("bzimage-header", &klen);
+	uint8_t *i = corpus_file("cpio-module", &ilen);
+	uint8_t *v;
+	char msg[1024];
+	int ret;
+
+	ret = vermagic_of(k, klen, i, ilen, msg, sizeof(msg));
+	ok(ret == 0 && !msg[0], "check_vermagic: a module built for the kernel passes");
+	/* A vermagic of blanks only: sscanf() left the release unset. */
+	v = memmem(i, ilen, "vermagic=", 9);
+	if (!v)
+		abort();
+	for (v += 9; *v; v++)
+		*v = ' ';
+	ret = vermagic_of(k, klen, i, ilen, msg, sizeof(msg));
+	ok(ret != 0 && strstr(msg, "cannot read the vermagic"),
+	   "check_vermagic: a vermagic of blanks is unreadable");
+	free(k);
+	free(i);
+	ok_no_leak("check_vermagic");
+}
+
 static void put_record(const char *name, const struct img *img)
 {
 	char rec[RECORD_MAX];
@@ -306,6 +382,7 @@ int main(void)
 	test_exactmap_too_large();
 	test_exactmap_keeps_reserved();
 	test_vermagic_map_fails();
+	test_vermagic();
 	test_many_records();
 	printf("1..%d\n", n_test);
 	printf("%d passed, %d failed\n", passed, failed);

@@ -588,8 +588,8 @@ static int check_vermagic(int kfd, int ifd, const struct opts *o,
 	else if (!ko.count)
 		snprintf(why, sizeof(why), "the initramfs carries no fastboot.ko");
 	else {
-		sscanf(ko.vermagic, "%127s", magic_rel);
-		if (!ko.vermagic[0])
+		/* The release is vermagic's first word. */
+		if (sscanf(ko.vermagic, "%127s", magic_rel) != 1)
 			snprintf(why, sizeof(why), "cannot read the vermagic of %s", ko.path);
 		else if (strcmp(magic_rel, release))
 			snprintf(why, sizeof(why), "%s is built for %s, the kernel is %s",
