@@ -151,13 +151,15 @@ check-kernels: deps tool
 # ---------------------------------------------------------------------------
 # Reliability and security tests (selftests/fuzz/, selftests/vm/hostile.c).
 #
-#   make fuzz        build the libFuzzer target (clang) and fuzz the attach
-#                    and validate path for FUZZ_SECONDS (default 60)
-#   make check-fuzz  the fuzz regression corpus through a gcc ASan/UBSan
+#   make fuzz        build the libFuzzer targets (clang; selftests/fuzz/) and
+#                    fuzz each for FUZZ_SECONDS (default 60): the attach
+#                    path, bootimg.c, the manifest and the image record
+#   make check-fuzz  every target's kept corpus through a gcc ASan/UBSan
 #                    driver (also part of make check)
 #   make fb-hostile  build/bin/fb-hostile, static, for the VM initramfs
 #                    (scenario reliability); built by `make all`
-#   make check-long  the reliability scenario with 20 kexec cycles
+#   make check-long  every fuzz target for FUZZ_SECONDS, then the
+#                    reliability scenario with 20 kexec cycles
 #                    (FB_REL_KEXEC_CYCLES; `make check` runs 3)
 # ---------------------------------------------------------------------------
 FUZZ_SECONDS ?= 60
@@ -177,6 +179,7 @@ check-fuzz:
 	$(MAKE) -s -C selftests/fuzz check
 
 check-long: deps
+	$(MAKE) fuzz
 	$(MAKE) all
 	FB_VM_BUILD=build/vm-long FB_VM_TIMEOUT=1800 \
 		FB_VM_APPEND="fbrel.kexec=$${FB_REL_KEXEC_CYCLES:-20}" \

@@ -32,6 +32,8 @@ PACKAGES="
 	gnuplot-nox
 	perl
 	debootstrap
+	clang
+	libclang-rt-14-dev
 "
 
 missing=""

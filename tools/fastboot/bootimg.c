@@ -161,13 +161,24 @@ static const struct {
 	{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, unxz },
 };
 
-static unsigned long hex8(const uint8_t *p)
+/* A newc header field: exactly 8 hex digits; -1 if it is not. */
+static int hex8(const uint8_t *p, unsigned long *v)
 {
-	char b[9];
+	unsigned long r = 0;
+	int i;
 
-	memcpy(b, p, 8);
-	b[8] = 0;
-	return strtoul(b, NULL, 16);
+	for (i = 0; i < 8; i++) {
+		uint8_t c = p[i];
+
+		if (c >= '0' && c <= '9')
+			r = r << 4 | (unsigned long)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			r = r << 4 | (unsigned long)((c | 0x20) - 'a' + 10);
+		else
+			return -1;
+	}
+	*v = r;
+	return 0;
 }
 
 static void read_vermagic(const uint8_t *ko, size_t len, char *out,
@@ -262,16 +273,18 @@ static size_t cpio_archive(const uint8_t *buf, size_t len, const char *module,
 		if (len - off < 110 || (memcmp(buf + off, "070701", 6) &&
 					memcmp(buf + off, "070702", 6)))
 			return 0;
-		mode = hex8(buf + off + 14);
-		filesize = hex8(buf + off + 54);
-		namesize = hex8(buf + off + 94);
+		if (hex8(buf + off + 14, &mode) ||
+		    hex8(buf + off + 54, &filesize) ||
+		    hex8(buf + off + 94, &namesize))
+			return 0;
 		if (namesize == 0 || namesize > sizeof(name) ||
 		    namesize > len - off - 110)
 			return 0;
 		memcpy(name, buf + off + 110, namesize);
 		name[namesize - 1] = 0;
+		/* The name's padding may run past the end: check before use. */
 		off = (off + 110 + namesize + 3) & ~(size_t)3;
-		if (filesize > len - off)
+		if (off > len || filesize > len - off)
 			return 0;
 		if (!strcmp(name, "TRAILER!!!"))
 			return off + filesize;

@@ -38,13 +38,18 @@ int fb_open_locked(void);
 int fb_ioctl_error(const char *what, int err);
 int fb_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
 int fb_set_name(char dst[FASTBOOT_NAME_MAX], const char *name);
-int fb_parse_size(const char *s, uint64_t *out);
 const char *fb_state_name(uint32_t state);
 const char *fb_reason_name(uint32_t reason);
 const char *fb_type_name(uint32_t type);
 int fb_type_parse(const char *s);
 void fb_human_size(uint64_t bytes, char *buf, size_t len);
 uint64_t fb_now_ms(clockid_t clk);
+
+/* parse.c: strict numbers; 0, or -1 (out unchanged) */
+/* Digits in base 8, 10 or 16 only, the value at most max. */
+int fb_parse_uint(const char *s, unsigned int base, uint64_t max, uint64_t *out);
+/* Decimal or 0x hexadecimal, optional K, M, G or T suffix. */
+int fb_parse_size(const char *s, uint64_t *out);
 
 /* store.c */
 int only_json(int argc, char **argv, const char *usage);

@@ -48,17 +48,19 @@ int fb_guest_mount(void)
 	return 0;
 }
 
+/* UID:GID, decimal; (uid_t)-1 means "unchanged" to the kernel: refused. */
 static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
 {
-	char *end;
-	unsigned long u, g;
+	const char *colon = strchr(s, ':');
+	char u_str[16];
+	uint64_t u, g;
 
-	u = strtoul(s, &end, 10);
-	if (end == s || *end != ':')
+	if (!colon || (size_t)(colon - s) >= sizeof(u_str))
 		return -1;
-	s = end + 1;
-	g = strtoul(s, &end, 10);
-	if (end == s || *end || u > UINT32_MAX - 1 || g > UINT32_MAX - 1)
+	memcpy(u_str, s, (size_t)(colon - s));
+	u_str[colon - s] = 0;
+	if (fb_parse_uint(u_str, 10, UINT32_MAX - 1, &u) ||
+	    fb_parse_uint(colon + 1, 10, UINT32_MAX - 1, &g))
 		return -1;
 	*uid = (uint32_t)u;
 	*gid = (uint32_t)g;
@@ -78,15 +80,14 @@ static int guest_create(int argc, char **argv)
 	struct fastboot_guest g = { .size = sizeof(g), .mode = 0600 };
 	struct fastboot_status st;
 	uint64_t bytes;
-	char *end;
 	int c, fd, ret;
 
 	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
 		if (c == 'm') {
-			unsigned long m = strtoul(optarg, &end, 8);
+			uint64_t m;
 
-			if (end == optarg || *end || m > 0777)
+			if (fb_parse_uint(optarg, 8, 0777, &m))
 				return fb_usage_error("--mode takes octal permissions, e.g. 0660");
 			g.mode = (uint32_t)m;
 		} else if (c == 'o') {

@@ -16,6 +16,7 @@
  * SHA-256 and the identity of its source (size dev ino mtime_ns ctime_ns)
  * before the path, behind a first line "fastboot-image 1".
  */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -156,50 +157,85 @@ static void chomp(char *s)
 		s[--n] = 0;
 }
 
+/* One manifest line (chomped, non-empty): what it says goes into img. */
+static int manifest_line(const char *label, int lineno, char *line,
+			 struct img *img, bool *have_kernel)
+{
+	char copy[IMG_CMDLINE_MAX + 64], *w[5], *rest;
+	int n;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	n = split(line, w, 5, &rest);
+	if (n == 0 || w[0][0] == '#')
+		return 0;
+	if (!strcmp(w[0], "cmdline")) {
+		const char *args = copy + (rest - line);
+
+		if (strlen(args) >= sizeof(img->cmdline))
+			return fb_error(label, "line %d: command line longer than %zu bytes",
+					lineno, sizeof(img->cmdline) - 1);
+		strcpy(img->cmdline, args);
+		img->has_cmdline = true;
+	} else if (!strcmp(w[0], "reuse-cmdline") && n == 1) {
+		img->reuse_cmdline = true;
+	} else if (!strcmp(w[0], "name") && n == 2 && module_name_ok(w[1])) {
+		strcpy(img->name, w[1]);
+	} else if (!strcmp(w[0], "kernel") && (n == 2 || n == 3) && !*have_kernel) {
+		*have_kernel = true;
+		if (set_module(&img->kernel, "kernel", w[1], n == 3 ? w[2] : NULL))
+			return fb_error(label, "line %d: bad kernel line", lineno);
+	} else if (!strcmp(w[0], "initrd") && (n == 3 || n == 4)) {
+		if (img_add_initrd(img, w[1], w[2], n == 4 ? w[3] : NULL))
+			return EXIT_FAIL;
+	} else {
+		return fb_error(label, "line %d: cannot parse '%s'", lineno, copy);
+	}
+	return 0;
+}
+
+static int manifest_file(FILE *f, const char *label, struct img *img)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0, ret = 0;
+	bool have_kernel = false;
+
+	memset(img, 0, sizeof(*img));
+	while (!ret && (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (memchr(line, 0, (size_t)len)) {
+			ret = fb_error(label, "line %d: a NUL byte", lineno);
+			break;
+		}
+		/* Whole lines only: a long one is refused, never split. */
+		if ((size_t)len >= IMG_CMDLINE_MAX + 64) {
+			ret = fb_error(label, "line %d: longer than %d bytes",
+				       lineno, IMG_CMDLINE_MAX + 63);
+			break;
+		}
+		chomp(line);
+		ret = manifest_line(label, lineno, line, img, &have_kernel);
+	}
+	if (!ret && ferror(f))
+		ret = fb_error(label, "%s", strerror(errno));
+	free(line);
+	if (!ret && !have_kernel)
+		ret = fb_error(label, "no kernel line");
+	if (!ret && img->has_cmdline && img->reuse_cmdline)
+		ret = fb_error(label, "both cmdline and reuse-cmdline");
+	return ret;
+}
+
 int img_parse_manifest(const char *path, struct img *img)
 {
-	char line[IMG_CMDLINE_MAX + 64], copy[sizeof(line)], *w[5], *rest;
 	FILE *f = fopen(path, "r");
-	int lineno = 0, n, ret = 0;
-	bool have_kernel = false;
+	int ret;
 
 	if (!f)
 		return fb_error(path, "%s", strerror(errno));
-	memset(img, 0, sizeof(*img));
-	while (!ret && fgets(line, sizeof(line), f)) {
-		lineno++;
-		chomp(line);
-		strcpy(copy, line);
-		n = split(line, w, 5, &rest);
-		if (n == 0 || w[0][0] == '#')
-			continue;
-		if (!strcmp(w[0], "cmdline")) {
-			const char *args = copy + (rest - line);
-
-			if (strlen(args) >= sizeof(img->cmdline))
-				ret = fb_error(path, "line %d: command line too long", lineno);
-			strcpy(img->cmdline, args);
-			img->has_cmdline = true;
-		} else if (!strcmp(w[0], "reuse-cmdline") && n == 1) {
-			img->reuse_cmdline = true;
-		} else if (!strcmp(w[0], "name") && n == 2 && module_name_ok(w[1])) {
-			strcpy(img->name, w[1]);
-		} else if (!strcmp(w[0], "kernel") && (n == 2 || n == 3) && !have_kernel) {
-			if (set_module(&img->kernel, "kernel", w[1], n == 3 ? w[2] : NULL))
-				ret = fb_error(path, "line %d: bad kernel line", lineno);
-			have_kernel = true;
-		} else if (!strcmp(w[0], "initrd") && (n == 3 || n == 4)) {
-			if (img_add_initrd(img, w[1], w[2], n == 4 ? w[3] : NULL))
-				ret = EXIT_FAIL;
-		} else {
-			ret = fb_error(path, "line %d: cannot parse '%s'", lineno, copy);
-		}
-	}
+	ret = manifest_file(f, path, img);
 	fclose(f);
-	if (!ret && !have_kernel)
-		ret = fb_error(path, "no kernel line");
-	if (!ret && img->has_cmdline && img->reuse_cmdline)
-		ret = fb_error(path, "both cmdline and reuse-cmdline");
 	return ret;
 }
 
@@ -239,17 +275,6 @@ size_t img_record_format(const struct img *img, char *buf, size_t len)
 	return off;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
 /* Parse "NAME SHA SIZE DEV INO MTIME CTIME PATH" into m. */
 static int parse_record_module(char *rest, struct img_module *m)
 {
@@ -265,7 +290,7 @@ static int parse_record_module(char *rest, struct img_module *m)
 		uint64_t *dst[] = { &m->size, &m->ident.dev, &m->ident.ino,
 				    &m->ident.mtime_ns, &m->ident.ctime_ns };
 
-		if (parse_u64(w[i], dst[i - 2]))
+		if (fb_parse_uint(w[i], 10, UINT64_MAX, dst[i - 2]))
 			return -1;
 	}
 	m->ident.size = m->size;

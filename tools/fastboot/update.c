@@ -70,9 +70,27 @@ struct records {
 	struct img cur, prev, rec;
 	bool have_cur, have_prev, have_rec;
 	unsigned long n_cur, n_prev;	/* their N in img.<N> */
-	char names[64][64];		/* every img.* object, for cleanup */
+	char (*names)[64];		/* every img.<N> object, for cleanup */
 	int n_names;
 };
+
+static void records_free(struct records *r)
+{
+	free(r->names);
+	r->names = NULL;
+	r->n_names = 0;
+}
+
+static int records_add_name(struct records *r, const char *name)
+{
+	char (*nn)[64] = realloc(r->names, ((size_t)r->n_names + 1) * 64);
+
+	if (!nn)
+		return fb_error("image records", "out of memory");
+	r->names = nn;
+	snprintf(r->names[r->n_names++], 64, "%s", name);
+	return 0;
+}
 
 static const char *status_name(enum img_status s)
 {
@@ -81,15 +99,13 @@ static const char *status_name(enum img_status s)
 
 static int record_number(const char *name, unsigned long *n)
 {
-	char *end;
+	uint64_t v;
 
-	if (strncmp(name, IMG_RECORD_PREFIX, strlen(IMG_RECORD_PREFIX)))
+	if (strncmp(name, IMG_RECORD_PREFIX, strlen(IMG_RECORD_PREFIX)) ||
+	    fb_parse_uint(name + strlen(IMG_RECORD_PREFIX), 10, ULONG_MAX, &v))
 		return -1;
-	name += strlen(IMG_RECORD_PREFIX);
-	if (*name < '0' || *name > '9')
-		return -1;
-	*n = strtoul(name, &end, 10);
-	return *end ? -1 : 0;
+	*n = (unsigned long)v;
+	return 0;
 }
 
 struct membuf {
@@ -143,12 +159,13 @@ static int load_records(int fd, struct records *r)
 	bool have_best = false, have_second = false;
 	int ret;
 
+	records_free(r);
 	memset(r, 0, sizeof(*r));
 	while (!(ret = cl_next(fd, &index, &in))) {
 		if (record_number(in.name, &n))
 			continue;
-		if (r->n_names < 64)
-			strcpy(r->names[r->n_names++], in.name);
+		if (records_add_name(r, in.name))
+			return EXIT_FAIL;
 		if (!have_best || n > best) {
 			second = best;
 			have_second = have_best;
@@ -553,6 +570,14 @@ out:
 	return ret;
 }
 
+static void unmap_memfd(void *p, size_t len)
+{
+	if (len)
+		munmap(p, len);
+	else
+		free(p);
+}
+
 static void *map_memfd(int mfd, size_t *len)
 {
 	struct stat st;
@@ -565,14 +590,6 @@ static void *map_memfd(int mfd, size_t *len)
 		return calloc(1, 1);
 	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, mfd, 0);
 	return p == MAP_FAILED ? NULL : p;
-}
-
-static void unmap_memfd(void *p, size_t len)
-{
-	if (len)
-		munmap(p, len);
-	else
-		free(p);
 }
 
 /*
@@ -595,8 +612,8 @@ static void vermagic_problem(const uint8_t *k, size_t klen, const uint8_t *i,
 	else if (!ko.count)
 		snprintf(why, why_len, "the initramfs carries no fastboot.ko");
 	else {
-		sscanf(ko.vermagic, "%127s", magic_rel);
-		if (!ko.vermagic[0])
+		/* The release is vermagic's first word. */
+		if (sscanf(ko.vermagic, "%127s", magic_rel) != 1)
 			snprintf(why, why_len, "cannot read the vermagic of %s", ko.path);
 		else if (strcmp(magic_rel, release))
 			snprintf(why, why_len, "%s is built for %s, the kernel is %s",
@@ -656,6 +673,8 @@ static void words_drop(struct words *ws, const char *key)
 	for (i = 0; i < ws->n; i++)
 		if (!key_is(ws->w[i], key))
 			ws->w[j++] = ws->w[i];
+		else
+			free(ws->w[i]);
 	ws->n = j;
 }
 
@@ -704,43 +723,40 @@ static int exactmap(int fd, struct words *ws)
 {
 	struct fastboot_info in;
 	struct membuf mb = { 0 };
+	struct words kept = { .n = 0 };
 	uint8_t digest[32];
-	char *line, *save, **kept = NULL;
-	int i, n_kept = 0, ret;
+	char *line, *save;
+	int i, ret;
 
 	ret = cl_info(fd, MEMMAP_BLOB, &in);
 	if (ret)
 		return fb_error(MEMMAP_BLOB, "no saved memory map of the production boot (fastboot arm saves it); cannot boot a full-memory kernel from a crash kernel");
+	if (in.bytes > RECORD_MAX)
+		return fb_error(MEMMAP_BLOB, "larger than %u bytes", RECORD_MAX);
 	mb.cap = in.bytes;
 	mb.buf = calloc(1, mb.cap + 1);
-	if (!mb.buf || in.bytes > RECORD_MAX)
-		return fb_error(MEMMAP_BLOB, "too large");
+	if (!mb.buf)
+		return fb_error(MEMMAP_BLOB, "out of memory");
 	ret = cl_read(fd, &in, to_membuf, &mb, digest);
 	if (ret || memcmp(digest, in.sha256, 32)) {
 		free(mb.buf);
 		return fb_error(MEMMAP_BLOB, "cannot read it, or it is corrupted");
 	}
-	for (i = 0; i < ws->n; i++)
+	/* The reserved ranges (memmap=SIZE$ADDR, ...) stay, the @ ranges go. */
+	for (i = 0; i < ws->n && !ret; i++)
 		if (key_is(ws->w[i], "memmap") && strcmp(ws->w[i], "memmap=exactmap") &&
-		    !strchr(ws->w[i], '@')) {
-			char **nk = realloc(kept, (n_kept + 1) * sizeof(*kept));
-
-			if (!nk)
-				break;
-			kept = nk;
-			kept[n_kept++] = strdup(ws->w[i]);
-		}
-	words_drop(ws, "memmap");
-	ret = words_add(ws, "memmap=exactmap");
+		    !strchr(ws->w[i], '@'))
+			ret = words_add(&kept, ws->w[i]);
+	if (!ret) {
+		words_drop(ws, "memmap");
+		ret = words_add(ws, "memmap=exactmap");
+	}
 	for (line = strtok_r(mb.buf, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save))
 		ret = words_add(ws, line);
-	for (i = 0; i < n_kept; i++) {
-		if (!ret && kept[i])
-			ret = words_add(ws, kept[i]);
-		free(kept[i]);
-	}
-	free(kept);
+	for (i = 0; i < kept.n && !ret; i++)
+		ret = words_add(ws, kept.w[i]);
+	words_free(&kept);
 	free(mb.buf);
 	return ret;
 }
@@ -1551,6 +1567,8 @@ static void free_run(struct run *r)
 			if (m->data)
 				munmap(m->data, m->size);
 	free(r->img);
+	if (r->recs)
+		records_free(r->recs);
 	free(r->recs);
 	if (r->fd >= 0)
 		close(r->fd);

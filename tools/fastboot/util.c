@@ -190,29 +190,6 @@ int fb_set_name(char dst[FASTBOOT_NAME_MAX], const char *name)
 	return 0;
 }
 
-/* A size with an optional K, M, G or T suffix (powers of 1024). */
-int fb_parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 const char *fb_state_name(uint32_t state)
 {
 	static const char *const n[] = { "unformatted", "ready", "damaged" };

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -49,6 +50,8 @@
 #include "vmargs.h"
 
 #define FDNAME		"fastboot-vm"
+/* --timeout: the waits count in int milliseconds. */
+#define VM_TIMEOUT_MAX	86400
 
 /* ---- small helpers ---- */
 
@@ -647,6 +650,14 @@ static void close_store(int dev)
 		close(dev);
 }
 
+/* --timeout SECS: 1 to VM_TIMEOUT_MAX; -1 if it is not. */
+static int parse_timeout(const char *s)
+{
+	uint64_t v;
+
+	return fb_parse_uint(s, 10, VM_TIMEOUT_MAX, &v) || !v ? -1 : (int)v;
+}
+
 /* ---- vm save ---- */
 
 static int peer_pid(int fd, pid_t *pid)
@@ -903,7 +914,7 @@ static int vm_save(int argc, char **argv)
 		if (c == 'q')
 			qmp_arg = optarg;
 		else if (c == 't')
-			timeout = atoi(optarg);
+			timeout = parse_timeout(optarg);
 		else if (c == 'j')
 			opt_json = true;
 		else
@@ -1217,7 +1228,7 @@ static int vm_restore(int argc, char **argv)
 		else if (c == 'l')
 			log = optarg;
 		else if (c == 't')
-			timeout = atoi(optarg);
+			timeout = parse_timeout(optarg);
 		else if (c == 'k')
 			keep = true;
 		else if (c == 'j')
