@@ -32,6 +32,7 @@ PACKAGES="
 	gnuplot-nox
 	perl
 	debootstrap
+	python3
 "
 
 missing=""
