@@ -17,14 +17,20 @@
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *args;
-	const char *help;
+	const char *args;	/* after "fastboot NAME"; "\n" starts a form */
+	const char *help;	/* one line, for `fastboot help` */
+	const char *opts;	/* option lines, for `fastboot help NAME` */
 };
 
 extern bool opt_json;
 extern const char *opt_device;
 
+/* main.c */
+const char *fb_command(void);
+void fb_help_exit(const char *name) __attribute__((noreturn));
+
 /* util.c */
+int fb_first_error(const char **what, const char **why);
 int fb_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int fb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

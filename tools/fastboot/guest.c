@@ -94,6 +94,8 @@ static int guest_create(int argc, char **argv)
 		} else if (c == 'o') {
 			if (parse_owner(optarg, &g.uid, &g.gid))
 				return fb_usage_error("--owner takes UID:GID (numbers)");
+		} else if (c == 'h') {
+			fb_help_exit("guest");
 		} else {
 			return fb_usage_error("%s", usage);
 		}

@@ -256,8 +256,7 @@ int cmd_setup(int argc, char **argv)
 			opt_json = true;
 			break;
 		case 'h':
-			printf("Usage: %s\n", SETUP_USAGE);
-			return EXIT_OK;
+			fb_help_exit("setup");
 		default:
 			return fb_usage_error("%s", SETUP_USAGE);
 		}

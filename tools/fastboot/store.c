@@ -32,6 +32,8 @@ int only_json(int argc, char **argv, const char *usage)
 	while ((c = getopt_long(argc, argv, "jh", json_opts, NULL)) != -1) {
 		if (c == 'j')
 			opt_json = true;
+		else if (c == 'h')
+			fb_help_exit(fb_command());
 		else
 			return fb_usage_error("%s", usage);
 	}
@@ -155,6 +157,8 @@ int cmd_format(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		if (c == 'f')
 			f.flags |= FASTBOOT_FORMAT_FORCE;
+		else if (c == 'h')
+			fb_help_exit("format");
 		else
 			return fb_usage_error("fastboot format [--force]");
 	}
@@ -261,6 +265,8 @@ int cmd_put(int argc, char **argv)
 			p.type = (uint32_t)t;
 		} else if (c == 'n') {
 			p.flags |= FASTBOOT_PUT_NOREPLACE;
+		} else if (c == 'h') {
+			fb_help_exit("put");
 		} else {
 			return fb_usage_error("%s", usage);
 		}
@@ -361,8 +367,11 @@ int cmd_get(int argc, char **argv)
 	int c, fd, err, attempt, ret = EXIT_FAIL;
 
 	optind = 0;	/* glibc: rescan with this option string */
-	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1) {
+		if (c == 'h')
+			fb_help_exit("get");
 		return fb_usage_error("%s", usage);
+	}
 	if (argc - optind < 1 || argc - optind > 2)
 		return fb_usage_error("%s", usage);
 	name = argv[optind];
@@ -496,8 +505,11 @@ int cmd_rm(int argc, char **argv)
 	int fd, ret, c;
 
 	optind = 0;	/* glibc: rescan with this option string */
-	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1) {
+		if (c == 'h')
+			fb_help_exit("rm");
 		return fb_usage_error("fastboot rm NAME");
+	}
 	if (argc - optind != 1)
 		return fb_usage_error("fastboot rm NAME");
 	if (fb_set_name(r.name, argv[optind]))

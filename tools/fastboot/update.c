@@ -1104,6 +1104,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		case 'f': o->force = true; break;
 		case 'a': o->append = optarg; break;
 		case 'j': opt_json = true; break;
+		case 'h': fb_help_exit(cmd);
 		default:
 			return fb_usage_error("fastboot %s (--image FILE | --kernel PATH [--initrd PATH]... | --rollback | --from-store) [--cmdline STR | --reuse-cmdline] [--append STR] [--verify] [--force] [--dry-run] [--no-exec] [--now] [--json]",
 					      cmd);

@@ -790,6 +790,8 @@ static int vm_save(int argc, char **argv)
 			timeout = atoi(optarg);
 		else if (c == 'j')
 			opt_json = true;
+		else if (c == 'h')
+			fb_help_exit("vm");
 		else
 			return fb_usage_error("%s", usage);
 	}
@@ -1104,6 +1106,8 @@ static int vm_restore(int argc, char **argv)
 			keep = true;
 		else if (c == 'j')
 			opt_json = true;
+		else if (c == 'h')
+			fb_help_exit("vm");
 		else
 			return fb_usage_error("%s", usage);
 	}
