@@ -194,7 +194,7 @@ static int guest_ls(int argc, char **argv)
 		if (opt_json) {
 			json_open(&j, NULL, '{');
 			json_str(&j, "name", in.name);
-			json_u64(&j, "size", in.bytes);
+			json_u64(&j, "size_bytes", in.bytes);
 			json_str(&j, "mode", mode);
 			json_u64(&j, "uid", in.uid);
 			json_u64(&j, "gid", in.gid);

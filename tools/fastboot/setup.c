@@ -323,7 +323,7 @@ int cmd_setup(int argc, char **argv)
 		json_open(&j, NULL, '{');
 		json_open(&j, "region", '{');
 		json_u64(&j, "start", addr);
-		json_u64(&j, "size", size);
+		json_u64(&j, "size_bytes", size);
 		json_str(&j, "source", source);
 		json_close(&j, '}');
 		json_open(&j, "fragments", '[');

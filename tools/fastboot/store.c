@@ -84,7 +84,7 @@ int cmd_status(int argc, char **argv)
 		json_str(&j, "state", fb_state_name(s.state));
 		json_open(&j, "region", '{');
 		json_u64(&j, "start", s.region_start);
-		json_u64(&j, "size", s.region_size);
+		json_u64(&j, "size_bytes", s.region_size);
 		json_close(&j, '}');
 		json_u64(&j, "capacity_bytes", s.capacity_bytes);
 		json_u64(&j, "used_bytes", s.used_bytes);
@@ -482,7 +482,7 @@ int cmd_ls(int argc, char **argv)
 			json_open(&j, NULL, '{');
 			json_str(&j, "name", in.name);
 			json_str(&j, "type", fb_type_name(in.type));
-			json_u64(&j, "size", in.bytes);
+			json_u64(&j, "size_bytes", in.bytes);
 			json_str(&j, "sha256", hex);
 			json_close(&j, '}');
 		} else {

@@ -34,7 +34,7 @@ stage_1() {
 		sh -c "test \"\$(dd if=$P1 bs=1M skip=2 count=1 2>/dev/null | sha256sum)\" = \"\$(sha256sum </tmp/r)\""
 	ktap_check "truncating a region is refused" sh -c "! truncate -s 1M $P1"
 	ktap_check "ls lists the regions" \
-		sh -c 'fastboot guest ls --json | grep -q "{\"name\":\"vm0\",\"size\":67108864,\"mode\":\"0660\",\"uid\":1000,\"gid\":1000,\"path\":\"/run/fastboot/guest/vm0\"}"'
+		sh -c 'fastboot guest ls --json | grep -q "{\"name\":\"vm0\",\"size_bytes\":67108864,\"mode\":\"0660\",\"uid\":1000,\"gid\":1000,\"path\":\"/run/fastboot/guest/vm0\"}"'
 	ktap_check "regions are objects of type guest" \
 		sh -c 'fastboot ls --json | grep -q "\"name\":\"vm0\",\"type\":\"guest\""'
 	ktap_check "another user cannot open it" \

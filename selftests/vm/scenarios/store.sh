@@ -53,7 +53,7 @@ stage_1() {
 	load_checks
 	ktap_check "status: unformatted" fb_status_has '"state":"unformatted"'
 	ktap_check "status reports the region" \
-		fb_status_has '"region":{"start":1073741824,"size":268435456}'
+		fb_status_has '"region":{"start":1073741824,"size_bytes":268435456}'
 	ktap_check "put refused before format" \
 		fb_expect_fails fastboot put x /proc/version
 	ktap_check "module unloads" rmmod fastboot
