@@ -80,6 +80,7 @@ stage_1() {
 	total=$(($(stat -c %s "$D/vmlinuz") + $(stat -c %s "$D/base.cpio.gz") +
 		$(stat -c %s "$D/a.cpio") + $(stat -c %s "$D/b.cpio")))
 	ktap_check "dry run" sh -c "fastboot update --image $D/v1.manifest --dry-run --json >/tmp/dry.json"
+	ktap_check "dry run: --json is valid JSON" fb-hostile json </tmp/dry.json
 	ktap_check "dry run reads every module ($total bytes)" \
 		test "$(json_num /tmp/dry.json read_bytes)" = "$total"
 	ktap_check "dry run: marker-a loaded" module_status /tmp/dry.json marker-a loaded
