@@ -4,6 +4,7 @@
  *
  *   fastboot [--json] [--device PATH] COMMAND [ARGS]
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -160,7 +161,7 @@ static const struct cmd *find_cmd(const char *name)
 static void cmd_usage(const struct cmd *c)
 {
 	printf("Usage: fastboot %s%s%s\n%c%s.\n", c->name, c->args[0] ? " " : "",
-	       c->args, c->help[0] - 'a' + 'A', c->help + 1);
+	       c->args, toupper((unsigned char)c->help[0]), c->help + 1);
 	printf("\nOptions:\n%s\nSee fastboot(8).\n", c->opts);
 }
 
@@ -188,13 +189,14 @@ static void json_failure(const char *cmd, int rc)
  */
 static int close_stdout(void)
 {
-	int err = ferror(stdout) ? json_error() : 0;
 	bool failed = ferror(stdout);
+	int err = 0;
 
 	if (fclose(stdout)) {
-		if (!err)
-			err = errno;
 		failed = true;
+		err = errno;
+	} else if (failed) {
+		err = json_error();	/* json_end() flushed and failed */
 	}
 	if (!failed)
 		return 0;
