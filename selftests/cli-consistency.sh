@@ -270,7 +270,7 @@ json_run "setup --json with a bad region" 2 setup --region nonsense --json
 
 # Every key the tool writes is in the man page's JSON OUTPUT section, and a
 # byte count says so: it ends in _bytes (no "size", "bytes", "bytes_*").
-src_keys=$(grep -ho 'json_[a-z0-9]*(&j, "[a-z0-9_]*"' tools/fastboot/*.c |
+src_keys=$(grep -ho 'json_[a-z0-9]*(&\{0,1\}j, "[a-z0-9_]*"' tools/fastboot/*.c |
 	sed 's/.*"\([a-z0-9_]*\)"/\1/' | set_of)
 man_json=$(awk '/^\.SH / { s = ($0 ~ /JSON OUTPUT/); next } s' "$MAN" | deroff)
 undoc=""
