@@ -144,6 +144,8 @@ static int guest_info(int fd, const char *name, struct fastboot_info *in)
 static int guest_path(int argc, char **argv)
 {
 	struct fastboot_info in;
+	char path[128];
+	struct json j;
 	int fd, ret;
 
 	if (argc != 2)
@@ -155,9 +157,20 @@ static int guest_path(int argc, char **argv)
 	close(fd);
 	if (!ret)
 		ret = fb_guest_mount();
-	if (!ret)
-		printf("%s/%s\n", GUEST_DIR, in.name);
-	return ret;
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", GUEST_DIR, in.name);
+	if (!opt_json) {
+		printf("%s\n", path);
+		return EXIT_OK;
+	}
+	json_init(&j, stdout);
+	json_open(&j, NULL, '{');
+	json_str(&j, "name", in.name);
+	json_str(&j, "path", path);
+	json_close(&j, '}');
+	json_end(&j);
+	return EXIT_OK;
 }
 
 static int guest_ls(int argc, char **argv)
