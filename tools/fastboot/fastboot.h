@@ -26,10 +26,11 @@ extern bool opt_json;
 extern const char *opt_device;
 
 /* main.c */
-const char *fb_command(void);
 void fb_help_exit(const char *name) __attribute__((noreturn));
 
 /* util.c */
+void fb_set_command(const char *name);
+const char *fb_command(void);
 int fb_first_error(const char **what, const char **why);
 int fb_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

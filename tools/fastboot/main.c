@@ -217,14 +217,6 @@ static int finish(const char *cmd, int rc)
 	return rc;
 }
 
-static const char *cur_cmd = "fastboot";
-
-/* Name of the command being run, for usage errors. */
-const char *fb_command(void)
-{
-	return cur_cmd;
-}
-
 void fb_help_exit(const char *name)
 {
 	const struct cmd *c = find_cmd(name);
@@ -267,6 +259,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
+	const char *cur_cmd = fb_command();
 	const struct cmd *c;
 	int o;
 
@@ -300,7 +293,7 @@ int main(int argc, char **argv)
 	if (!c)
 		return finish(cur_cmd, fb_usage_error("unknown command '%s'",
 						      argv[optind]));
-	cur_cmd = c->name;
+	fb_set_command(c->name);
 	/* CMD --help, also where CMD takes no options (disarm, guest, vm). */
 	if (optind + 1 < argc && is_help(argv[optind + 1]))
 		fb_help_exit(c->name);

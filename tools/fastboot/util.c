@@ -11,6 +11,19 @@
 #include <unistd.h>
 #include "fastboot.h"
 
+/* The command being run ("fastboot" before one is chosen), for messages. */
+static const char *cur_cmd = "fastboot";
+
+void fb_set_command(const char *name)
+{
+	cur_cmd = name;
+}
+
+const char *fb_command(void)
+{
+	return cur_cmd;
+}
+
 /*
  * The first error of the run, for the --json error object; the ones after
  * it are its consequences.
