@@ -187,6 +187,9 @@ stage_4() {
 	ktap_check "put refused on a damaged store" \
 		fb_expect_fails fastboot put x /proc/version
 	ktap_check "ls refused on a damaged store" fb_expect_fails fastboot ls
+	ktap_check "ls --json on a damaged store: only the error object" \
+		sh -c 'fastboot ls --json >/tmp/.ls.json 2>/dev/null; [ $? -eq 1 ] &&
+			fb-hostile json </tmp/.ls.json && grep -q "^{\"error\":{\"what\":\"ls\"" /tmp/.ls.json'
 	ktap_check "format without --force refused" fb_expect_fails fastboot format
 	ktap_check "still damaged: not reformatted" fb_status_has '"state":"damaged"'
 
