@@ -282,6 +282,7 @@ if [ -n "$src_keys" ] && [ -z "$undoc" ]; then
 else
 	not_ok "every JSON key is documented under JSON OUTPUT in $MAN" "missing:$undoc"
 fi
+# shellcheck disable=SC2086 # a list of words
 bad=$(printf '%s\n' $src_keys | grep -E 'size|bytes' | grep -v '_bytes$' | set_of)
 if [ -z "$bad" ]; then
 	ok "JSON byte counts end in _bytes"
