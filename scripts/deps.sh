@@ -34,6 +34,7 @@ PACKAGES="
 	debootstrap
 	clang
 	libclang-rt-14-dev
+	python3
 "
 
 missing=""

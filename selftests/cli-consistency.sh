@@ -3,17 +3,22 @@
 #
 # The command line is described in three places that must agree:
 #
-#   - the tool:       `fastboot help` (the cmds[] table: each command and its
-#                     arguments), `fastboot CMD --help` (the command's usage,
-#                     printed as help or as a usage error) and
-#                     `fastboot --help` (global options);
+#   - the tool:       `fastboot help` (each command, one line),
+#                     `fastboot help CMD` and `fastboot CMD --help` (the
+#                     command's usage and options) and `fastboot --help`
+#                     (global options);
 #   - the man page:   the .TP entries under COMMANDS and OPTIONS of
-#                     Documentation/fastboot.8;
+#                     Documentation/fastboot.8, and its JSON OUTPUT section;
 #   - the completion: the table in packaging/bash-completion/fastboot.
 #
 # Checked: the set of commands, each command's long options (--help aside,
 # which every command takes), the global options, and the version
 # (dkms.conf PACKAGE_VERSION, `fastboot --version`, the man page's .TH).
+# Then the conventions of fastboot(8): every help goes to stdout with exit
+# 0 and fits 80 columns; a write error on stdout fails the command (exit 1,
+# "fastboot: stdout: ..."); every --json output, the error object included,
+# parses as JSON (python3), and every JSON key the tool writes is in the
+# man page and follows its naming rule (byte counts end in _bytes).
 #
 # Prints KTAP and a closing line "N passed, N failed"; exits 1 on failure.
 # FASTBOOT=path/to/fastboot tests another binary (default: the one in
@@ -115,28 +120,68 @@ man_cmds=$(man_tags COMMANDS | awk '{ print $1 }' | set_of)
 agree "commands of tool, completion and man page" \
 	"fastboot help" "$tool_cmds" "$COMP" "$comp_cmds" "$MAN" "$man_cmds"
 
-# --- each command's options -----------------------------------------------
+# --- each command's help and options --------------------------------------
+# CMD --help and help CMD: the command's help on stdout, exit 0, nothing on
+# stderr, the same text both ways.  A device that cannot exist keeps the
+# probe from touching a real store.
+NODEV=/nonexistent/fastboot
+for c in $tool_cmds; do
+	h1=$(timeout 10 "$FB" --device $NODEV "$c" --help 2>/tmp/.cli_err.$$); r1=$?
+	e1=$(cat /tmp/.cli_err.$$)
+	h2=$(timeout 10 "$FB" --device $NODEV help "$c" 2>/tmp/.cli_err.$$); r2=$?
+	e2=$(cat /tmp/.cli_err.$$)
+	if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ -z "$e1$e2" ] &&
+	   [ "$h1" = "$h2" ] && printf '%s\n' "$h1" | head -n 1 | grep -q "^Usage: fastboot $c\( \|$\)"; then
+		ok "help of '$c': '$c --help' and 'help $c' print it on stdout, exit 0"
+	else
+		not_ok "help of '$c': '$c --help' and 'help $c' print it on stdout, exit 0" \
+			"exits $r1 and $r2, stderr: ${e1:0:100} ${e2:0:100}" \
+			"first line: $(printf '%s\n' "$h1" | head -n 1)"
+	fi
+done
+rm -f /tmp/.cli_err.$$
+# Subcommands take --help too.
+for sub in "guest create" "guest path" "guest ls" "guest rm" "vm save" "vm restore"; do
+	# shellcheck disable=SC2086 # two words
+	out=$(timeout 10 "$FB" --device $NODEV $sub --help 2>/dev/null); r=$?
+	if [ $r -eq 0 ] && printf '%s\n' "$out" | grep -q "^Usage: fastboot ${sub% *} "; then
+		ok "'$sub --help' prints the help of '${sub% *}', exit 0"
+	else
+		not_ok "'$sub --help' prints the help of '${sub% *}', exit 0" "exit $r"
+	fi
+done
+out=$("$FB" help nosuchcommand 2>&1 >/dev/null); r=$?
+if [ $r -eq 2 ] && printf '%s\n' "$out" | grep -q "^fastboot: usage: "; then
+	ok "'help nosuchcommand' is a usage error"
+else
+	not_ok "'help nosuchcommand' is a usage error" "exit $r: $out"
+fi
+
+# Every help fits 80 columns.
+wide=""
+for c in "" $tool_cmds; do
+	# shellcheck disable=SC2086 # "" is the general help
+	w=$("$FB" help $c 2>/dev/null | awk 'length($0) > 80 { print length($0) ": " $0 }' | head -n 3)
+	[ -n "$w" ] && wide="$wide help ${c:-(general)}: $w;"
+done
+w=$("$FB" --help 2>/dev/null | awk 'length($0) > 80 { print length($0) ": " $0 }' | head -n 3)
+[ -n "$w" ] && wide="$wide --help: $w"
+if [ -z "$wide" ]; then
+	ok "every help fits 80 columns"
+else
+	not_ok "every help fits 80 columns" "$wide"
+fi
+
 all_cmds=$(printf '%s %s %s' "$tool_cmds" "$comp_cmds" "$man_cmds" | set_of)
 for c in $all_cmds; do
 	t=""
 	if printf ' %s ' "$tool_cmds" | grep -q " $c "; then
-		# The help line: "  NAME ARGS HELP"; the options are in ARGS and
-		# maybe in HELP, which names the command's own options only.
-		t=$(printf '%s\n' "$tool_help" |
-			awk -v c="$c" '/^Commands:/ { s = 1; next } s && /^$/ { exit } s && $1 == c')
-		# CMD --help prints the command's usage (as help or as a usage
-		# error), which may say more than the help line.  A device that
-		# cannot exist keeps the probe from touching a real store.
-		if [ "$c" != help ]; then
-			sub=$(timeout 10 "$FB" --device /nonexistent/fastboot "$c" --help 2>&1 |
-				grep -E "^(fastboot: usage: |Usage: )fastboot $c( |$)")
-			t="$t $sub"
-		fi
-		t=$(printf '%s\n' "$t" | long_opts)
+		# The command's help names its own options only.
+		t=$(timeout 10 "$FB" --device $NODEV help "$c" 2>/dev/null | long_opts)
 	fi
 	p=$(_fastboot_options "$c" 2>/dev/null | sed 's/=.*//' | long_opts)
 	m=$(man_tags COMMANDS | awk -v c="$c" '$1 == c' | long_opts)
-	agree "options of '$c'" "fastboot help" "$t" "$COMP" "$p" "$MAN" "$m"
+	agree "options of '$c'" "fastboot help $c" "$t" "$COMP" "$p" "$MAN" "$m"
 done
 
 # --- global options ---------------------------------------------------------
@@ -154,5 +199,95 @@ v_dkms=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p'
 v_tool=$("$FB" --version | awk '{ print $2 }')
 v_man=$(awk '/^\.TH / { for (i = 1; i <= NF; i++) if ($i == "\"fastboot") { v = $(i + 1); gsub(/"/, "", v); print v } }' "$MAN")
 agree "versions" "dkms.conf" "$v_dkms" "fastboot --version" "$v_tool" "$MAN" "$v_man"
+
+# --- write errors on stdout --------------------------------------------------
+# full_fails DESC ARGS...: `fastboot ARGS >/dev/full` exits 1 and says so.
+full_fails() {
+	local desc=$1 err r
+	shift
+	err=$(timeout 10 "$FB" "$@" 2>&1 >/dev/full); r=$?
+	if [ $r -eq 1 ] && printf '%s\n' "$err" | grep -q '^fastboot: stdout: '; then
+		ok "$desc >/dev/full: exit 1, fastboot: stdout: ..."
+	else
+		not_ok "$desc >/dev/full: exit 1, fastboot: stdout: ..." "exit $r, stderr: $err"
+	fi
+}
+if [ -w /dev/full ]; then
+	full_fails "--help" --help
+	full_fails "--version" --version
+	full_fails "help" help
+	full_fails "help status" help status
+	full_fails "status --help" status --help
+	full_fails "setup" setup --region 256M@0x40000000 --config /dev/null
+	full_fails "setup --json" setup --region 256M@0x40000000 --config /dev/null --json
+else
+	not_ok "/dev/full is writable (needed by the write-error checks)"
+fi
+
+# --- JSON output ---------------------------------------------------------------
+# json_run DESC EXIT ARGS...: `fastboot ARGS` exits EXIT, its stdout is one
+# JSON value (python3, strict UTF-8); on failure it is the error object
+# {"error":{"what":STR,"why":STR,"exit":EXIT}} and stderr still has the
+# usual line.
+JSON_CHECK='
+import json, sys
+want = int(sys.argv[1])
+v = json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))
+if want != 0:
+    e = v["error"]
+    assert set(v) == {"error"}, "more than the error"
+    assert isinstance(e["what"], str) and e["what"], "what"
+    assert isinstance(e["why"], str) and e["why"], "why"
+    assert e["exit"] == want, "exit %r" % e["exit"]
+'
+json_run() {
+	local desc=$1 want=$2 out err r why
+	shift 2
+	out=$(timeout 10 "$FB" "$@" 2>/tmp/.cli_err.$$); r=$?
+	err=$(cat /tmp/.cli_err.$$); rm -f /tmp/.cli_err.$$
+	why=$(printf '%s' "$out" | python3 -c "$JSON_CHECK" "$want" 2>&1 | tail -n 1)
+	if [ $r -eq "$want" ] && [ -z "$why" ] && [ -n "$out" ] &&
+	   { [ "$want" -eq 0 ] || printf '%s\n' "$err" | grep -q '^fastboot: '; }; then
+		ok "$desc: exit $want, stdout is JSON"
+	else
+		not_ok "$desc: exit $want, stdout is JSON" "exit $r; stdout: ${out:0:200}" \
+			"python3: $why" "stderr: ${err:0:200}"
+	fi
+}
+json_run "setup --json" 0 setup --region 256M@0x40000000 --config /dev/null --json
+json_run "status --json, no device" 1 --device $NODEV status --json
+json_run "ls --json, no device" 1 --device $NODEV ls --json
+json_run "log --json, no device" 1 --device $NODEV log --json
+json_run "guest ls --json, no device" 1 --device $NODEV guest ls --json
+json_run "update --json, no device" 1 --device $NODEV update --kernel /nonexistent --dry-run --json
+json_run "arm --json, no device" 1 --device $NODEV arm --kernel /nonexistent --dry-run --json
+json_run "vm save --json, no socket" 1 --device $NODEV vm save v0 --qmp /nonexistent/qmp --json
+json_run "vm restore --json, no device" 1 --device $NODEV vm restore v0 --json
+json_run "--json rm, no device" 1 --device $NODEV --json rm obj
+json_run "status --json with a usage error" 2 status --json extra
+json_run "--json with an unknown command" 2 --json nosuchcommand
+json_run "setup --json with a bad region" 2 setup --region nonsense --json
+
+# Every key the tool writes is in the man page's JSON OUTPUT section, and a
+# byte count says so: it ends in _bytes (no "size", "bytes", "bytes_*").
+src_keys=$(grep -ho 'json_[a-z0-9]*(&\{0,1\}j, "[a-z0-9_]*"' tools/fastboot/*.c |
+	sed 's/.*"\([a-z0-9_]*\)"/\1/' | set_of)
+man_json=$(awk '/^\.SH / { s = ($0 ~ /JSON OUTPUT/); next } s' "$MAN" | deroff)
+undoc=""
+for k in $src_keys; do
+	printf '%s\n' "$man_json" | grep -q "\(^\|[^a-z0-9_]\)$k\([^a-z0-9_]\|$\)" || undoc="$undoc $k"
+done
+if [ -n "$src_keys" ] && [ -z "$undoc" ]; then
+	ok "every JSON key is documented under JSON OUTPUT in $MAN"
+else
+	not_ok "every JSON key is documented under JSON OUTPUT in $MAN" "missing:$undoc"
+fi
+# shellcheck disable=SC2086 # a list of words
+bad=$(printf '%s\n' $src_keys | grep -E 'size|bytes' | grep -v '_bytes$' | set_of)
+if [ -z "$bad" ]; then
+	ok "JSON byte counts end in _bytes"
+else
+	not_ok "JSON byte counts end in _bytes" "$bad"
+fi
 
 finish

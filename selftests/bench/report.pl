@@ -346,7 +346,7 @@ if (%U) {
 		$md .= "\nWhere the time goes (seconds, median [min–max]).  Load: from the marker to the image loaded "
 			. "(`--no-exec` returned, or `kexec -s -l` returned); exec: `kexec -e` to the new kernel's /init "
 			. "(purgatory's SHA-256 check of all segments, the kernel boot, unpacking the initramfs).\n\n";
-		$md .= "| Method | Load | Exec | fastboot's steps (its --json time_ms) |\n| --- | --- | --- | --- |\n";
+		$md .= "| Method | Load | Exec | fastboot's steps (its --json *_ms keys) |\n| --- | --- | --- | --- |\n";
 		$md .= sprintf("| fastboot | %s | %s | read sources %s, store new modules %s, copy out + SHA-256 check %s, vermagic check + kexec_file_load %s |\n",
 			mmm($uf->{load_phase_s}), mmm($uf->{exec_phase_s}), $ms->('read_ms'), $ms->('store_ms'), $ms->('copy_ms'), $ms->('load_ms'));
 		$md .= sprintf("| kexec-tools | %s | %s | - |\n", mmm($uk->{load_phase_s}), mmm($uk->{exec_phase_s}));
@@ -458,7 +458,7 @@ $md .= "## How it is measured\n\n"
 	. "the guest prints a marker right before the measured command, and with `fbbench` on the command line the new kernel's "
 	. "/init prints `BENCH-INIT` as its first output.  Section 4's marker row is the cost of one empty marker pair.\n"
 	. "- Update: the depot is a virtio disk with QEMU `throttling.bps-read`; the page cache is dropped before each repetition; "
-	. "bytes read are /sys/block/vda/stat sectors x 512 before and after the load, and fastboot's own `bytes_read` (JSON).  "
+	. "bytes read are /sys/block/vda/stat sectors x 512 before and after the load, and fastboot's own `read_bytes` (JSON).  "
 	. "fastboot and kexec-tools alternate in one chain of kexec reboots; each fastboot repetition replaces one module file "
 	. "with a new version (a new file, renamed into place); kexec-tools reads the whole image (one initrd holding base + 8 modules) "
 	. "every time, so a changed module does not change its cost.  The firmware method is a separate QEMU run without -no-reboot: "

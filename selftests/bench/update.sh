@@ -40,7 +40,7 @@ fastboot_rep() {
 		_fb_kexec_failed "fastboot update ($1 $2)" "$(tail -n 3 /tmp/u.err)"
 	fi
 	_s1=$(vda_read_bytes)
-	fb_out "BENCH-V update $1 $2 vda_bytes=$((_s1 - _s0)) bytes_read=$(json_num /tmp/u.json bytes_read) bytes_reused=$(json_num /tmp/u.json bytes_reused) changed_bytes=$_chg image_bytes=$_tot read_ms=$(json_num /tmp/u.json read) store_ms=$(json_num /tmp/u.json store) copy_ms=$(json_num /tmp/u.json copy_verify) load_ms=$(json_num /tmp/u.json load)"
+	fb_out "BENCH-V update $1 $2 vda_bytes=$((_s1 - _s0)) bytes_read=$(json_num /tmp/u.json read_bytes) bytes_reused=$(json_num /tmp/u.json reused_bytes) changed_bytes=$_chg image_bytes=$_tot read_ms=$(json_num /tmp/u.json read_ms) store_ms=$(json_num /tmp/u.json store_ms) copy_ms=$(json_num /tmp/u.json copy_verify_ms) load_ms=$(json_num /tmp/u.json load_ms)"
 	cp /tmp/u.err $D/last-update.err
 	kexec -e
 	_fb_kexec_failed "kexec -e" "returned"

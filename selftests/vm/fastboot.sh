@@ -86,7 +86,7 @@ fb_verify_all() {
 			echo "$_name: read back $_got, want $_sum"
 			_bad=1
 		fi
-		if ! grep -qF "{\"name\":\"$_name\",\"type\":\"blob\",\"size\":$_size,\"sha256\":\"$_sum\"}" /tmp/.fb_ls; then
+		if ! grep -qF "{\"name\":\"$_name\",\"type\":\"blob\",\"size_bytes\":$_size,\"sha256\":\"$_sum\"}" /tmp/.fb_ls; then
 			echo "$_name: not listed as $_size bytes with $_sum"
 			_bad=1
 		fi

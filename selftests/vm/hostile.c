@@ -12,7 +12,8 @@
  * "# fb-hostile: N passed, N failed" last; exits 1 on any failure.
  *
  * `fb-hostile json` instead checks that stdin is one valid JSON value
- * (RFC 8259; the VM has no other JSON parser): exit 0 if so, else 1.
+ * (RFC 8259, strings in valid UTF-8; the VM has no other JSON parser):
+ * exit 0 if so, else 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -584,13 +585,43 @@ static void jws(void)
 
 static int jvalue(int depth);
 
+/*
+ * The length of the valid UTF-8 sequence at p (RFC 3629: shortest form,
+ * no surrogates, at most U+10FFFF), or 0.
+ */
+static int utf8_seq(const unsigned char *p)
+{
+	int n = p[0] < 0x80 ? 1 : p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 :
+		p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+	int i;
+
+	if (n < 2)
+		return n;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 static int jstring(void)
 {
+	int n;
+
 	if (*jp++ != '"')
 		return 0;
 	while (*jp != '"') {
 		if ((unsigned char)*jp < 0x20)
 			return 0;
+		if ((unsigned char)*jp >= 0x80) {
+			n = utf8_seq((const unsigned char *)jp);
+			if (!n)
+				return 0;
+			jp += n;
+			continue;
+		}
 		if (*jp == '\\') {
 			jp++;
 			if (*jp == 'u') {

@@ -17,8 +17,9 @@
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *args;
-	const char *help;
+	const char *args;	/* after "fastboot NAME"; "\n" starts a form */
+	const char *help;	/* one line, for `fastboot help` */
+	const char *opts;	/* option lines, for `fastboot help NAME` */
 };
 
 extern bool opt_json;
@@ -28,7 +29,13 @@ extern unsigned int opt_lock_wait;	/* seconds; --wait */
 #define FB_LOCK_WAIT_DEFAULT	300
 #define FB_LOCK_WAIT_MAX	86400
 
+/* main.c */
+void fb_help_exit(const char *name) __attribute__((noreturn));
+
 /* util.c */
+void fb_set_command(const char *name);
+const char *fb_command(void);
+int fb_first_error(const char **what, const char **why);
 int fb_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int fb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

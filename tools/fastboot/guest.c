@@ -93,6 +93,8 @@ static int guest_create(int argc, char **argv)
 		} else if (c == 'o') {
 			if (parse_owner(optarg, &g.uid, &g.gid))
 				return fb_usage_error("--owner takes UID:GID (numbers)");
+		} else if (c == 'h') {
+			fb_help_exit("guest");
 		} else {
 			return fb_usage_error("%s", usage);
 		}
@@ -141,6 +143,8 @@ static int guest_info(int fd, const char *name, struct fastboot_info *in)
 static int guest_path(int argc, char **argv)
 {
 	struct fastboot_info in;
+	char path[128];
+	struct json j;
 	int fd, ret;
 
 	if (argc != 2)
@@ -152,9 +156,20 @@ static int guest_path(int argc, char **argv)
 	close(fd);
 	if (!ret)
 		ret = fb_guest_mount();
-	if (!ret)
-		printf("%s/%s\n", GUEST_DIR, in.name);
-	return ret;
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", GUEST_DIR, in.name);
+	if (!opt_json) {
+		printf("%s\n", path);
+		return EXIT_OK;
+	}
+	json_init(&j, stdout);
+	json_open(&j, NULL, '{');
+	json_str(&j, "name", in.name);
+	json_str(&j, "path", path);
+	json_close(&j, '}');
+	json_end(&j);
+	return EXIT_OK;
 }
 
 static int guest_ls(int argc, char **argv)
@@ -191,7 +206,7 @@ static int guest_ls(int argc, char **argv)
 		if (opt_json) {
 			json_open(&j, NULL, '{');
 			json_str(&j, "name", in.name);
-			json_u64(&j, "size", in.bytes);
+			json_u64(&j, "size_bytes", in.bytes);
 			json_str(&j, "mode", mode);
 			json_u64(&j, "uid", in.uid);
 			json_u64(&j, "gid", in.gid);

@@ -256,8 +256,7 @@ int cmd_setup(int argc, char **argv)
 			opt_json = true;
 			break;
 		case 'h':
-			printf("Usage: %s\n", SETUP_USAGE);
-			return EXIT_OK;
+			fb_help_exit("setup");
 		default:
 			return fb_usage_error("%s", SETUP_USAGE);
 		}
@@ -324,7 +323,7 @@ int cmd_setup(int argc, char **argv)
 		json_open(&j, NULL, '{');
 		json_open(&j, "region", '{');
 		json_u64(&j, "start", addr);
-		json_u64(&j, "size", size);
+		json_u64(&j, "size_bytes", size);
 		json_str(&j, "source", source);
 		json_close(&j, '}');
 		json_open(&j, "fragments", '[');

@@ -33,6 +33,8 @@ int only_json(int argc, char **argv, const char *usage)
 	while ((c = getopt_long(argc, argv, "jh", json_opts, NULL)) != -1) {
 		if (c == 'j')
 			opt_json = true;
+		else if (c == 'h')
+			fb_help_exit(fb_command());
 		else
 			return fb_usage_error("%s", usage);
 	}
@@ -83,7 +85,7 @@ int cmd_status(int argc, char **argv)
 		json_str(&j, "state", fb_state_name(s.state));
 		json_open(&j, "region", '{');
 		json_u64(&j, "start", s.region_start);
-		json_u64(&j, "size", s.region_size);
+		json_u64(&j, "size_bytes", s.region_size);
 		json_close(&j, '}');
 		json_u64(&j, "capacity_bytes", s.capacity_bytes);
 		json_u64(&j, "used_bytes", s.used_bytes);
@@ -156,6 +158,8 @@ int cmd_format(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		if (c == 'f')
 			f.flags |= FASTBOOT_FORMAT_FORCE;
+		else if (c == 'h')
+			fb_help_exit("format");
 		else
 			return fb_usage_error("fastboot format [--force]");
 	}
@@ -262,6 +266,8 @@ int cmd_put(int argc, char **argv)
 			p.type = (uint32_t)t;
 		} else if (c == 'n') {
 			p.flags |= FASTBOOT_PUT_NOREPLACE;
+		} else if (c == 'h') {
+			fb_help_exit("put");
 		} else {
 			return fb_usage_error("%s", usage);
 		}
@@ -490,8 +496,11 @@ int cmd_get(int argc, char **argv)
 	int c, fd, err, attempt, ret = EXIT_FAIL;
 
 	optind = 0;	/* glibc: rescan with this option string */
-	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1) {
+		if (c == 'h')
+			fb_help_exit("get");
 		return fb_usage_error("%s", usage);
+	}
 	if (argc - optind < 1 || argc - optind > 2)
 		return fb_usage_error("%s", usage);
 	name = argv[optind];
@@ -594,7 +603,7 @@ int cmd_ls(int argc, char **argv)
 			json_open(&j, NULL, '{');
 			json_str(&j, "name", in.name);
 			json_str(&j, "type", fb_type_name(in.type));
-			json_u64(&j, "size", in.bytes);
+			json_u64(&j, "size_bytes", in.bytes);
 			json_str(&j, "sha256", hex);
 			json_close(&j, '}');
 		} else {
@@ -617,8 +626,11 @@ int cmd_rm(int argc, char **argv)
 	int fd, ret, c;
 
 	optind = 0;	/* glibc: rescan with this option string */
-	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "h", json_opts, NULL)) != -1) {
+		if (c == 'h')
+			fb_help_exit("rm");
 		return fb_usage_error("fastboot rm NAME");
+	}
 	if (argc - optind != 1)
 		return fb_usage_error("fastboot rm NAME");
 	if (fb_set_name(r.name, argv[optind]))

@@ -1148,10 +1148,26 @@ int cmd_arm(int argc, char **argv)
 	return run_update(argc, argv, "arm", true);
 }
 
-/* How long each step of run_update() took, in ms (--json: time_ms). */
+/* How long each step of run_update() took, in ms (--json: *_ms). */
 struct timing {
 	uint64_t read, store, copy, load;
 };
+
+/* One module of the image (the kernel alike) as a JSON object. */
+static void json_module(struct json *j, const char *key,
+			const struct img_module *m)
+{
+	char hex[65];
+
+	sha256_hex(m->sha, hex);
+	json_open(j, key, '{');
+	json_str(j, "name", m->name);
+	json_str(j, "path", m->path);
+	json_u64(j, "size_bytes", m->size);
+	json_str(j, "sha256", hex);
+	json_str(j, "status", status_name(m->status));
+	json_close(j, '}');
+}
 
 static void report(const struct img *img, const char *record, uint64_t read,
 		   uint64_t reused, const char *release, bool dry_run,
@@ -1166,36 +1182,21 @@ static void report(const struct img *img, const char *record, uint64_t read,
 
 		json_init(&j, stdout);
 		json_open(&j, NULL, '{');
+		json_module(&j, "kernel", &img->kernel);
 		json_open(&j, "modules", '[');
-		for (i = 0; i < img->n_initrd; i++) {
-			m = &img->initrd[i];
-			sha256_hex(m->sha, hex);
-			json_open(&j, NULL, '{');
-			json_str(&j, "name", m->name);
-			json_str(&j, "path", m->path);
-			json_u64(&j, "bytes", m->size);
-			json_str(&j, "sha256", hex);
-			json_str(&j, "status", status_name(m->status));
-			json_close(&j, '}');
-		}
+		for (i = 0; i < img->n_initrd; i++)
+			json_module(&j, NULL, &img->initrd[i]);
 		json_close(&j, ']');
-		json_u64(&j, "bytes_read", read);
-		json_u64(&j, "bytes_reused", reused);
-		json_str(&j, "kernel", img->kernel.path);
-		sha256_hex(img->kernel.sha, hex);
-		json_str(&j, "kernel_sha256", hex);
-		json_u64(&j, "kernel_bytes", img->kernel.size);
-		json_str(&j, "kernel_status", status_name(img->kernel.status));
+		json_u64(&j, "read_bytes", read);
+		json_u64(&j, "reused_bytes", reused);
 		json_str(&j, "release", release);
 		json_str(&j, "cmdline", img->cmdline);
 		json_str(&j, "image", record);
 		json_bool(&j, "dry_run", dry_run);
-		json_open(&j, "time_ms", '{');
-		json_u64(&j, "read", tm->read);
-		json_u64(&j, "store", tm->store);
-		json_u64(&j, "copy_verify", tm->copy);
-		json_u64(&j, "load", tm->load);
-		json_close(&j, '}');
+		json_u64(&j, "read_ms", tm->read);
+		json_u64(&j, "store_ms", tm->store);
+		json_u64(&j, "copy_verify_ms", tm->copy);
+		json_u64(&j, "load_ms", tm->load);
 		json_close(&j, '}');
 		json_end(&j);
 		return;
@@ -1258,6 +1259,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		case 'f': o->force = true; break;
 		case 'a': o->append = optarg; break;
 		case 'j': opt_json = true; break;
+		case 'h': fb_help_exit(cmd);
 		default:
 			return fb_usage_error("fastboot %s (--image FILE | --kernel PATH [--initrd PATH]... | --rollback | --from-store) [--cmdline STR | --reuse-cmdline] [--append STR] [--verify] [--force] [--dry-run] [--no-exec] [--now] [--json]",
 					      cmd);

@@ -14,6 +14,48 @@
 #include <unistd.h>
 #include "fastboot.h"
 
+/* The command being run ("fastboot" before one is chosen), for messages. */
+static const char *cur_cmd = "fastboot";
+
+void fb_set_command(const char *name)
+{
+	cur_cmd = name;
+}
+
+const char *fb_command(void)
+{
+	return cur_cmd;
+}
+
+/*
+ * The first error of the run, for the --json error object; the ones after
+ * it are its consequences.
+ */
+static struct {
+	char what[256];
+	char why[512];
+} first_error;
+
+static void note_error(const char *what, const char *fmt, va_list ap)
+{
+	if (first_error.why[0])
+		return;
+	snprintf(first_error.what, sizeof(first_error.what), "%s", what);
+	vsnprintf(first_error.why, sizeof(first_error.why), fmt, ap);
+	if (!first_error.why[0])
+		snprintf(first_error.why, sizeof(first_error.why), "failed");
+}
+
+/* The first error reported, if any: *what and *why are set, 0 returned. */
+int fb_first_error(const char **what, const char **why)
+{
+	if (!first_error.why[0])
+		return -1;
+	*what = first_error.what;
+	*why = first_error.why;
+	return 0;
+}
+
 /* Print "fastboot: WHAT: WHY" to stderr and return EXIT_FAIL. */
 int fb_error(const char *what, const char *fmt, ...)
 {
@@ -24,18 +66,28 @@ int fb_error(const char *what, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	va_start(ap, fmt);
+	note_error(what, fmt, ap);
+	va_end(ap);
 	return EXIT_FAIL;
 }
 
 int fb_usage_error(const char *fmt, ...)
 {
+	const char *cmd = fb_command();
 	va_list ap;
 
 	fputs("fastboot: usage: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'fastboot help'.\n", stderr);
+	if (strcmp(cmd, "fastboot"))
+		fprintf(stderr, "\nTry 'fastboot help %s'.\n", cmd);
+	else
+		fputs("\nTry 'fastboot help'.\n", stderr);
+	va_start(ap, fmt);
+	note_error("usage", fmt, ap);
+	va_end(ap);
 	return EXIT_USAGE;
 }
 

@@ -917,6 +917,8 @@ static int vm_save(int argc, char **argv)
 			timeout = parse_timeout(optarg);
 		else if (c == 'j')
 			opt_json = true;
+		else if (c == 'h')
+			fb_help_exit("vm");
 		else
 			return fb_usage_error("%s", usage);
 	}
@@ -1233,6 +1235,8 @@ static int vm_restore(int argc, char **argv)
 			keep = true;
 		else if (c == 'j')
 			opt_json = true;
+		else if (c == 'h')
+			fb_help_exit("vm");
 		else
 			return fb_usage_error("%s", usage);
 	}

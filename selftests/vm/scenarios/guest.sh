@@ -34,9 +34,17 @@ stage_1() {
 		sh -c "test \"\$(dd if=$P1 bs=1M skip=2 count=1 2>/dev/null | sha256sum)\" = \"\$(sha256sum </tmp/r)\""
 	ktap_check "truncating a region is refused" sh -c "! truncate -s 1M $P1"
 	ktap_check "ls lists the regions" \
-		sh -c 'fastboot guest ls --json | grep -q "{\"name\":\"vm0\",\"size\":67108864,\"mode\":\"0660\",\"uid\":1000,\"gid\":1000,\"path\":\"/run/fastboot/guest/vm0\"}"'
+		sh -c 'fastboot guest ls --json | grep -q "{\"name\":\"vm0\",\"size_bytes\":67108864,\"mode\":\"0660\",\"uid\":1000,\"gid\":1000,\"path\":\"/run/fastboot/guest/vm0\"}"'
 	ktap_check "regions are objects of type guest" \
 		sh -c 'fastboot ls --json | grep -q "\"name\":\"vm0\",\"type\":\"guest\""'
+	ktap_check "guest ls --json is valid JSON" \
+		sh -c 'fastboot guest ls --json | fb-hostile json'
+	ktap_check "--json guest path: {name, path}" \
+		sh -c 'fastboot --json guest path vm0 >/tmp/.path.json && fb-hostile json </tmp/.path.json &&
+			grep -qx "{\"name\":\"vm0\",\"path\":\"/run/fastboot/guest/vm0\"}" /tmp/.path.json'
+	ktap_check "--json guest path of a missing region: the error object" \
+		sh -c 'fastboot --json guest path nosuch >/tmp/.path.json; [ $? -eq 1 ] &&
+			fb-hostile json </tmp/.path.json && grep -q "^{\"error\":{\"what\":\"nosuch\"" /tmp/.path.json'
 	# busybox's setpriv cannot change uids: fbharden as UID does.
 	ktap_check "another user cannot open it" \
 		sh -c "fbharden as 65534 cat $P 2>&1 >/dev/null | grep -q 'Permission denied'"

@@ -29,7 +29,7 @@ rel_consistent() {
 	fb-hostile json </tmp/.rel_ls || { echo "ls --json is not valid JSON:"; head -c 600 /tmp/.rel_ls; return 1; }
 	# one object per line: "name size"
 	sed 's/},{/}\n{/g' /tmp/.rel_ls |
-		sed -n 's/.*"name":"\([^"]*\)".*"size":\([0-9]*\).*/\1 \2/p' >/tmp/.rel_objs
+		sed -n 's/.*"name":"\([^"]*\)".*"size_bytes":\([0-9]*\).*/\1 \2/p' >/tmp/.rel_objs
 	_n=0 _used=0 _bad=0
 	while read -r _name _size; do
 		_n=$((_n + 1))

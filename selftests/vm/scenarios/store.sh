@@ -10,7 +10,36 @@
 #            crash_kexec_post_notifiers so the panic notifier seals
 #   stage 4: (kdump kernel) reason "crash", objects intact; damaged stores
 #            are detected, kept and never reformatted without --force.
+# Along the way, the output conventions of fastboot(8): every --json
+# output is one valid JSON value (fb-hostile json: strict, UTF-8), also a
+# failure's error object and a crash log holding invalid UTF-8; a write
+# error on stdout fails the command.
 . /selftests/fastboot.sh
+
+# json_valid ARGS...: `fastboot ARGS` succeeds and prints valid JSON.
+json_valid() {
+	fastboot "$@" >/tmp/.out.json || return 1
+	fb-hostile json </tmp/.out.json || { head -c 300 /tmp/.out.json; return 1; }
+}
+
+output_checks() {
+	for _c in "status --json" "ls --json" "log --json" "guest ls --json" \
+		  "setup --region $FB_REGION --json"; do
+		# shellcheck disable=SC2086 # the words of the command
+		ktap_check "$_c: valid JSON" json_valid $_c
+	done
+	ktap_check "status --json without the device: only the error object" \
+		sh -c 'fastboot --device /nonexistent status --json >/tmp/.err.json 2>/dev/null
+			[ $? -eq 1 ] && fb-hostile json </tmp/.err.json &&
+			grep -q "^{\"error\":{\"what\":\"/nonexistent\",\"why\":\"[^\"]*\",\"exit\":1}}\$" /tmp/.err.json'
+	ktap_check "/dev/full is there" test -c /dev/full
+	ktap_check "status >/dev/full: exit 1, fastboot: stdout: ..." \
+		sh -c 'fastboot status >/dev/full 2>/tmp/.full.err; [ $? -eq 1 ] &&
+			grep -q "^fastboot: stdout: " /tmp/.full.err'
+	ktap_check "status --json >/dev/full: exit 1, fastboot: stdout: ..." \
+		sh -c 'fastboot status --json >/dev/full 2>/tmp/.full.err; [ $? -eq 1 ] &&
+			grep -q "^fastboot: stdout: " /tmp/.full.err'
+}
 
 load_checks() {
 	ktap_check "module loads with region=$FB_REGION" fb_load
@@ -126,7 +155,7 @@ stage_1() {
 	load_checks
 	ktap_check "status: unformatted" fb_status_has '"state":"unformatted"'
 	ktap_check "status reports the region" \
-		fb_status_has '"region":{"start":1073741824,"size":268435456}'
+		fb_status_has '"region":{"start":1073741824,"size_bytes":268435456}'
 	ktap_check "put refused before format" \
 		fb_expect_fails fastboot put x /proc/version
 	ktap_check "module unloads" rmmod fastboot
@@ -164,6 +193,7 @@ stage_1() {
 	ktap_check "remove the filler" fastboot rm filler
 	ktap_check "rm of a missing object fails" fb_expect_fails fastboot rm filler
 	ktap_check "objects intact after ENOSPC" fb_verify_all
+	output_checks
 	rm -f /tmp/huge /tmp/fill /tmp/big
 	get_checks
 	lock_checks
@@ -187,6 +217,8 @@ stage_3() {
 	ktap_check "all objects intact after kexec -s" fb_verify_all
 	ktap_check "no kernel warnings" dmesg_clean
 	echo Y >/sys/module/kernel/parameters/crash_kexec_post_notifiers
+	# Bytes that are not UTF-8 in the log tail the crash record keeps.
+	printf 'fb-utf8-probe \377\376\300\257 end\n' >/dev/kmsg
 	panic_to_next_stage
 }
 
@@ -195,6 +227,11 @@ stage_4() {
 	ktap_check "status: boot 4, reason crash (after a panic)" \
 		fb_status_has '"boot":{"count":4,"reason":"crash"}'
 	ktap_check "all objects intact after the panic" fb_verify_all
+	ktap_check "log --json: valid JSON, with a crash record" \
+		sh -c 'fastboot log --json >/tmp/.log.json && fb-hostile json </tmp/.log.json &&
+			grep -q "\"crash\":{" /tmp/.log.json'
+	ktap_check "log --json: the invalid UTF-8 of the log is U+FFFD" \
+		grep -qF 'fb-utf8-probe \ufffd\ufffd\ufffd\ufffd end' /tmp/.log.json
 	ktap_check "unload and reload in the same boot" \
 		sh -c 'rmmod fastboot && modprobe fastboot'
 	ktap_check "same boot: count and reason unchanged" \
@@ -225,6 +262,9 @@ stage_4() {
 	ktap_check "put refused on a damaged store" \
 		fb_expect_fails fastboot put x /proc/version
 	ktap_check "ls refused on a damaged store" fb_expect_fails fastboot ls
+	ktap_check "ls --json on a damaged store: only the error object" \
+		sh -c 'fastboot ls --json >/tmp/.ls.json 2>/dev/null; [ $? -eq 1 ] &&
+			fb-hostile json </tmp/.ls.json && grep -q "^{\"error\":{\"what\":\"ls\"" /tmp/.ls.json'
 	ktap_check "format without --force refused" fb_expect_fails fastboot format
 	ktap_check "still damaged: not reformatted" fb_status_has '"state":"damaged"'
 

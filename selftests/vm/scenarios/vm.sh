@@ -122,6 +122,7 @@ stage_1() {
 	ktap_check "and QEMU's command line" \
 		sh -c 'fastboot ls --json | grep -q "\"name\":\"vm.l2.args\",\"type\":\"blob\""'
 	fb_out "# save: $(cat "$D/save.json")"
+	ktap_check "vm save --json is valid JSON" fb-hostile json <"$D/save.json"
 	sync
 	fb_update_to_next_stage --kernel "$D/vmlinuz" --initrd "$D/base.cpio.gz"
 }
@@ -141,6 +142,7 @@ stage_2() {
 	t1=$(up_ms)
 	fb_diag_file "$D/restore.err" 5
 	fb_out "# restore: $(cat "$D/restore.json")"
+	ktap_check "vm restore --json is valid JSON" fb-hostile json <"$D/restore.json"
 	ktap_check "guest region l2 kept" test -e "$(fastboot guest path l2)"
 	if ! wait_line '^tick ' 120 "$lines"; then
 		ktap_fail "L2 ticks again" "no tick in 120 s after the restore"
