@@ -21,17 +21,9 @@
 
 #include "../../tools/fastboot/json.h"
 
-static int passed, failed, n_test;
-static char dir[] = "/tmp/fb-test-json-XXXXXX";
+#include "ktap.h"
 
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d %s\n", cond ? "" : "not ", ++n_test, what);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+static char dir[] = "/tmp/fb-test-json-XXXXXX";
 
 /* Read a whole file; *len gets its length.  NULL if it cannot be read. */
 static char *slurp(const char *path, size_t *len)

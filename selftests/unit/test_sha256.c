@@ -13,16 +13,7 @@
 
 #include "../../tools/fastboot/sha256.h"
 
-static int passed, failed, n_test;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d %s\n", cond ? "" : "not ", ++n_test, what);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+#include "ktap.h"
 
 static void hex_of(const void *data, size_t len, size_t piece, char hex[65])
 {

@@ -144,16 +144,7 @@ static void store_clear(void)
 
 /* ---- the tests ---- */
 
-static int passed, failed, n_test;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d %s\n", cond ? "" : "not ", ++n_test, what);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+#include "ktap.h"
 
 /* Nothing allocated so far is unreachable. */
 static void ok_no_leak(const char *what)

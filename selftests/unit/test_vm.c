@@ -13,16 +13,7 @@
 #include "../../tools/fastboot/qmp.h"
 #include "../../tools/fastboot/vmargs.h"
 
-static int passed, failed, n_test;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d %s\n", cond ? "" : "not ", ++n_test, what);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+#include "ktap.h"
 
 static enum qmp_verdict judge(const char *line, uint64_t id)
 {
