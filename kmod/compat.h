@@ -121,4 +121,16 @@ static inline void fastboot_set_default_d_op(struct super_block *sb,
 	}
 #endif
 
+/*
+ * Is this reboot notification a kexec?  kernel_kexec() runs the reboot
+ * notifiers through kernel_restart_prepare("kexec reboot"), so the
+ * command is that string; a firmware reboot has NULL or the command given
+ * to reboot(2).  The same on 6.1, 6.12 and 7.2 (kernel/kexec_core.c).
+ */
+#include <linux/reboot.h>
+static inline bool fastboot_reboot_is_kexec(unsigned long action, void *data)
+{
+	return action == SYS_RESTART && data && !strcmp(data, "kexec reboot");
+}
+
 #endif /* FASTBOOT_COMPAT_H */

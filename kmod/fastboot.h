@@ -68,6 +68,8 @@ struct fastboot_store {
 	bool sealed;			/* given up for a reboot */
 	bool crash_started;		/* the panic path began a crash record */
 	char armed_image[64];		/* set by fastboot arm, in memory only */
+	char next_image[64];		/* set by fastboot update, in memory only */
+	char image_store[64];		/* this boot's image, by the store */
 	char why[FB_WHY_MAX];
 	struct fb_meta *cur;		/* mirror of the committed state */
 	struct fb_meta *work;		/* working copy of a transaction */
@@ -91,8 +93,11 @@ int fastboot_store_rm(struct fastboot_store *st, const char *name);
 /* The current boot's record: reason and image name (64 bytes). */
 void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
 				 char *image);
-/* Seal for an orderly reboot (may sleep). */
-void fastboot_store_seal(struct fastboot_store *st, u32 reason);
+/*
+ * Seal for an orderly reboot (may sleep); kexec: the reboot is a kexec,
+ * which boots next_image if fastboot update set one.
+ */
+void fastboot_store_seal(struct fastboot_store *st, u32 reason, bool kexec);
 /* Panic context: take no lock and allocate nothing. */
 void fastboot_store_seal_panic(struct fastboot_store *st, const char *msg);
 void fastboot_store_crash_log(struct fastboot_store *st);

@@ -592,6 +592,57 @@ void fb_seal_clear(struct fb_region *r)
 	r->write(r, FB_SEAL_OFFSET, &zero, sizeof(zero));
 }
 
+static uint32_t next_crc(const struct fb_next *n)
+{
+	return crc_skip(n, sizeof(*n), offsetof(struct fb_next, crc));
+}
+
+/**
+ * fb_next_write() - record that the next boot runs @image (a stored image
+ * record's name).  Safe in the panic path: no allocation, no lock.
+ */
+void fb_next_write(struct fb_region *r, const struct fb_meta *m,
+		   const char *image)
+{
+	struct fb_next n;
+
+	memset(&n, 0, sizeof(n));
+	n.magic = FB_NEXT_MAGIC;
+	memcpy(n.uuid, m->sb.uuid, sizeof(n.uuid));
+	n.boot_count = m->sb.boot_count;
+	copy_padded(n.image, sizeof(n.image), image);
+	n.crc = next_crc(&n);
+	r->write(r, FB_NEXT_OFFSET, &n, sizeof(n));
+}
+
+void fb_next_clear(struct fb_region *r)
+{
+	static const struct fb_next zero;
+
+	r->write(r, FB_NEXT_OFFSET, &zero, sizeof(zero));
+}
+
+/**
+ * fb_next_valid() - 1 and the image name (NUL-terminated, a valid object
+ * name) when the region holds a next-boot record written by the boot that
+ * last sealed this store; else 0 and an empty name.
+ */
+int fb_next_valid(const struct fb_region *r, const struct fb_meta *m,
+		  char image[64])
+{
+	const struct fb_next *n =
+		(const struct fb_next *)(r->base + FB_NEXT_OFFSET);
+
+	image[0] = 0;
+	if (n->magic != FB_NEXT_MAGIC || n->crc != next_crc(n) ||
+	    memcmp(n->uuid, m->sb.uuid, sizeof(n->uuid)) ||
+	    n->boot_count != m->sb.boot_count || n->reserved ||
+	    fb_name_valid(n->image, sizeof(n->image)))
+		return 0;
+	memcpy(image, n->image, sizeof(n->image));
+	return 1;
+}
+
 static struct fb_crash *crash_ptr(const struct fb_region *r)
 {
 	return (struct fb_crash *)(r->base + FB_CRASH_OFFSET);

@@ -33,7 +33,8 @@
  *
  *   0x000000  metadata copy 0        (FB_META_BYTES, 128 KiB)
  *   0x020000  metadata copy 1        (FB_META_BYTES)
- *   0x040000  seal record            (one 64-byte record in a 4 KiB page)
+ *   0x040000  seal record            (64 bytes; the next-boot record at
+ *                                     0x040100; both in one 4 KiB page)
  *   0x041000  crash record area      (60 KiB, reserved for the panic path)
  *   0x050000  reserved, zero
  *   0x200000  data area: 4 KiB pages up to the end of the region
@@ -46,6 +47,7 @@
 #define FB_META_BYTES		(128u * 1024)
 #define FB_META_OFFSET(slot)	((uint64_t)(slot) * FB_META_BYTES)
 #define FB_SEAL_OFFSET		0x40000ull
+#define FB_NEXT_OFFSET		(FB_SEAL_OFFSET + 0x100)
 #define FB_CRASH_OFFSET		0x41000ull
 #define FB_CRASH_BYTES		0xf000u
 #define FB_DATA_OFFSET		0x200000ull
@@ -54,6 +56,7 @@
 
 #define FB_MAGIC		0x544f4f4254534146ull	/* "FASTBOOT" */
 #define FB_SEAL_MAGIC		0x4c41455342544146ull	/* "FATBSEAL" */
+#define FB_NEXT_MAGIC		0x54584e4542544146ull	/* "FATBENXT" */
 #define FB_VERSION		1u
 
 /**
@@ -262,6 +265,30 @@ struct fb_seal {
 };
 
 /**
+ * DOC: Next-boot record
+ *
+ * struct fb_next - the boot image the next boot runs, written beside the
+ * seal (at FB_NEXT_OFFSET, in the seal's page) by the kernel that gives
+ * the store up: by the reboot notifier of a kexec after ``fastboot update``
+ * told the module which image it loaded, and by the panic path when the
+ * crash kernel is the recovery image ``fastboot arm`` loaded.  It is valid
+ * when the magic and CRC32C (over the record with ``crc`` zero) match and
+ * ``uuid`` and ``boot_count`` equal the superblock's (the sealing boot's
+ * count); the next attach takes the image name from it, whichever way the
+ * module was loaded, and then clears it.  Any other reboot writes none, so
+ * a boot that fastboot did not start has no image.  Modules that predate
+ * the record never read or write these bytes.
+ */
+struct fb_next {
+	uint64_t magic;
+	uint8_t uuid[16];
+	uint64_t boot_count;
+	uint32_t crc;
+	uint32_t reserved;
+	char image[64];
+};
+
+/**
  * DOC: Crash record
  *
  * struct fb_crash - written by the panic path into the crash record area
@@ -298,6 +325,7 @@ FB_ASSERT_SIZE(struct fb_object, 192);
 FB_ASSERT_SIZE(struct fb_extent, 16);
 FB_ASSERT_SIZE(struct fb_meta, FB_META_BYTES);
 FB_ASSERT_SIZE(struct fb_seal, 64);
+FB_ASSERT_SIZE(struct fb_next, 104);
 FB_ASSERT_SIZE(struct fb_crash, 512);
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the fastboot format is used in place: little-endian hosts only");
@@ -365,6 +393,13 @@ void fb_commit(struct fb_region *r, int *cur_slot, struct fb_meta *m);
 void fb_seal_write(struct fb_region *r, const struct fb_meta *m,
 		   uint32_t reason, uint64_t time_ns, uint64_t boottime_ns);
 void fb_seal_clear(struct fb_region *r);
+
+/* Next-boot records (written with the seal, read back by the next attach). */
+void fb_next_write(struct fb_region *r, const struct fb_meta *m,
+		   const char *image);
+void fb_next_clear(struct fb_region *r);
+int fb_next_valid(const struct fb_region *r, const struct fb_meta *m,
+		  char image[64]);
 
 /* Crash records (panic path, then read back by the next boot). */
 void fb_crash_begin(struct fb_region *r, const struct fb_meta *m,

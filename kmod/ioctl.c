@@ -19,7 +19,8 @@
 #include "fastboot.h"
 #include "uapi/fastboot.h"
 
-static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER2);
+static_assert(sizeof(struct fastboot_status) == FASTBOOT_STATUS_SIZE_VER3);
+static_assert(sizeof(struct fastboot_next) == FASTBOOT_NEXT_SIZE_VER0);
 static_assert(sizeof(struct fastboot_crash) == FASTBOOT_CRASH_SIZE_VER0);
 static_assert(sizeof(struct fastboot_arm) == FASTBOOT_ARM_SIZE_VER0);
 static_assert(sizeof(struct fastboot_guest) == FASTBOOT_GUEST_SIZE_VER0);
@@ -115,6 +116,10 @@ static long ioc_status(struct fastboot_store *st, void __user *uarg)
 		memcpy(s.armed_image, st->armed_image, sizeof(s.armed_image));
 	}
 	strscpy(s.why, st->why, sizeof(s.why));
+	memcpy(s.image_store, st->image_store, sizeof(s.image_store));
+	if (fastboot_image_param)
+		strscpy(s.image_param, fastboot_image_param, sizeof(s.image_param));
+	memcpy(s.next_image, st->next_image, sizeof(s.next_image));
 	mutex_unlock(&st->lock);
 	return copy_out(uarg, &s, sizeof(s), usize);
 }
@@ -332,6 +337,30 @@ static long ioc_arm(struct fastboot_store *st, void __user *uarg)
 	return 0;
 }
 
+/* What the next kexec boots: fastboot update names it, or clears it. */
+static long ioc_next(struct fastboot_store *st, void __user *uarg)
+{
+	struct fastboot_next n;
+	long ret = COPY_IN(n, uarg);
+
+	if (ret < 0)
+		return ret;
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	if (n.flags & ~FASTBOOT_NEXT_CLEAR)
+		return -EINVAL;
+	if (!(n.flags & FASTBOOT_NEXT_CLEAR) &&
+	    fb_name_valid(n.image, sizeof(n.image)))
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	if (n.flags & FASTBOOT_NEXT_CLEAR)
+		memset(st->next_image, 0, sizeof(st->next_image));
+	else
+		memcpy(st->next_image, n.image, sizeof(st->next_image));
+	mutex_unlock(&st->lock);
+	return 0;
+}
+
 static long ioc_guest(struct fastboot_store *st, void __user *uarg)
 {
 	struct fastboot_guest g;
@@ -381,6 +410,7 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(FASTBOOT_IOC_CRASH):
 	case _IOC_NR(FASTBOOT_IOC_ARM):
 	case _IOC_NR(FASTBOOT_IOC_GUEST):
+	case _IOC_NR(FASTBOOT_IOC_NEXT):
 		break;
 	default:
 		return -ENOTTY;
@@ -401,6 +431,8 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_crash(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_ARM):
 		return ioc_arm(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_NEXT):
+		return ioc_next(st, uarg);
 	default:
 		return ioc_guest(st, uarg);
 	}

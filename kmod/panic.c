@@ -27,7 +27,8 @@
 static int fastboot_reboot_event(struct notifier_block *nb,
 				 unsigned long action, void *data)
 {
-	fastboot_store_seal(&fastboot_store, FB_REASON_UPDATE);
+	fastboot_store_seal(&fastboot_store, FB_REASON_UPDATE,
+			    fastboot_reboot_is_kexec(action, data));
 	wbinvd_on_all_cpus();
 	return NOTIFY_DONE;
 }

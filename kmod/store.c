@@ -12,6 +12,7 @@
 
 #include <crypto/hash.h>
 #include <linux/fs.h>
+#include <linux/kexec.h>
 #include <linux/kmsg_dump.h>
 #include <linux/ktime.h>
 #include <linux/pagemap.h>
@@ -149,6 +150,28 @@ static bool same_boot(const struct fb_seal *s)
 	       abs(now - then) < 10 * NSEC_PER_MSEC;
 }
 
+/*
+ * The image this boot runs: the store's next-boot record (store) names
+ * what fastboot started, however the module is loaded; the image= module
+ * parameter (param, from the command line through modprobe) confirms it.
+ * With no record, fastboot did not start this boot (a firmware reboot, a
+ * kexec it did not load, an unclean one): no image, whatever the command
+ * line says.  When the two differ, the command line wins: it is what this
+ * kernel was started with, while the record names what fastboot loaded,
+ * which something then replaced.  NULL for none.
+ */
+static const char *boot_image(const char *store, const char *param)
+{
+	if (!store[0])
+		return NULL;
+	if (!param || !param[0])
+		return store;
+	if (strcmp(store, param))
+		pr_warn("this boot's image: the command line says %s, the store %s; believing the command line\n",
+			param, store);
+	return param;
+}
+
 /**
  * fastboot_store_attach() - find out what the region holds.
  * A valid store is attached: the boot is counted with its reason (from
@@ -200,6 +223,8 @@ int fastboot_store_attach(struct fastboot_store *st)
 
 	reason = fb_seal_valid(seal_ptr(st), st->cur);
 	if (reason == FB_SEAL_DETACH && same_boot(seal_ptr(st))) {
+		/* The boot was counted, with its image, by the first attach. */
+		fastboot_store_current_boot(st, NULL, st->image_store);
 		if (!st->readonly)
 			fb_seal_clear(&st->region.map);
 		pr_info("store re-attached in the same boot %llu, generation %llu\n",
@@ -213,16 +238,21 @@ int fastboot_store_attach(struct fastboot_store *st)
 	 */
 	if (!reason || reason == FB_SEAL_DETACH)
 		reason = FB_REASON_UNCLEAN;
+	/* A next-boot record counts only beside the seal it was written with. */
+	if (reason != FB_REASON_UNCLEAN)
+		fb_next_valid(&st->region.map, st->cur, st->image_store);
 	if (st->readonly) {
 		st->cur->sb.boot_reason = reason;
 		pr_warn("store has unknown read-only features; attached read-only\n");
 	} else {
 		memcpy(st->work, st->cur, sizeof(*st->work));
 		fb_boot_record(st->work, reason, ktime_get_real_ns(),
-			       init_utsname()->release, fastboot_image_param);
+			       init_utsname()->release,
+			       boot_image(st->image_store, fastboot_image_param));
 		/* Nobody else runs before the module's init returns. */
 		fb_commit(&st->region.map, &st->slot, st->work);
 		swap(st->cur, st->work);
+		fb_next_clear(&st->region.map);
 		fb_seal_clear(&st->region.map);
 	}
 	pr_info("store attached: boot %llu (%s), generation %llu, %u objects\n",
@@ -287,7 +317,8 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 		goto out;
 	st->work->sb.generation = gen;
 	fb_boot_record(st->work, FB_REASON_FIRST, ktime_get_real_ns(),
-		       init_utsname()->release, fastboot_image_param);
+		       init_utsname()->release,
+		       boot_image(st->image_store, fastboot_image_param));
 	commit_locked(st);
 	/* Both copies hold the new store, so no fallback can reach the old. */
 	memcpy(st->work, st->cur, sizeof(*st->work));
@@ -670,7 +701,7 @@ void fastboot_store_guest_close(struct fastboot_store *st,
  * leaves a seal of an older generation, which the next boot refuses
  * (reason "unclean"): never a wrong "update".
  */
-void fastboot_store_seal(struct fastboot_store *st, u32 reason)
+void fastboot_store_seal(struct fastboot_store *st, u32 reason, bool kexec)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(SEAL_WAIT_MS);
 	bool locked;
@@ -685,10 +716,17 @@ void fastboot_store_seal(struct fastboot_store *st, u32 reason)
 		struct fb_meta *m = READ_ONCE(st->cur);
 
 		WRITE_ONCE(st->sealed, true);
+		/* The next-boot record first: the seal validates it. */
+		if (kexec && st->next_image[0])
+			fb_next_write(&st->region.map, m, st->next_image);
+		else
+			fb_next_clear(&st->region.map);
 		fb_seal_write(&st->region.map, m, reason, ktime_get_real_ns(),
 			      ktime_get_boottime_ns());
-		pr_info("store sealed for %s at generation %llu\n",
-			reason_names[reason], m->sb.generation);
+		pr_info("store sealed for %s at generation %llu%s%s\n",
+			reason_names[reason], m->sb.generation,
+			kexec && st->next_image[0] ? ", next boot " : "",
+			kexec && st->next_image[0] ? st->next_image : "");
 	}
 	if (locked)
 		mutex_unlock(&st->lock);
@@ -715,6 +753,11 @@ void fastboot_store_seal_panic(struct fastboot_store *st, const char *msg)
 	/* The record first: a seal always comes with its crash record. */
 	fb_crash_begin(&st->region.map, m, now, msg);
 	st->crash_started = true;
+	/* The crash kernel is the recovery image when fastboot armed it. */
+	if (st->armed_image[0] && kexec_crash_loaded())
+		fb_next_write(&st->region.map, m, st->armed_image);
+	else
+		fb_next_clear(&st->region.map);
 	fb_seal_write(&st->region.map, m, FB_REASON_CRASH, now,
 		      ktime_get_boot_fast_ns());
 	st->sealed = true;

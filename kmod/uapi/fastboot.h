@@ -67,10 +67,15 @@ struct fastboot_status {
 	char image[64];		/* boot image this boot came up with, if any */
 	/* VER2 */
 	char armed_image[64];	/* recovery image armed by fastboot arm */
+	/* VER3 */
+	char image_store[64];	/* the image the store's next-boot record named */
+	char image_param[64];	/* the image= module parameter (modprobe) */
+	char next_image[64];	/* what the next kexec boots (fastboot update) */
 };
 #define FASTBOOT_STATUS_SIZE_VER0	232
 #define FASTBOOT_STATUS_SIZE_VER1	296
 #define FASTBOOT_STATUS_SIZE_VER2	360
+#define FASTBOOT_STATUS_SIZE_VER3	552
 
 /* fastboot_format.flags */
 #define FASTBOOT_FORMAT_FORCE		0x1	/* wipe an existing store */
@@ -205,6 +210,22 @@ struct fastboot_arm {
 };
 #define FASTBOOT_ARM_SIZE_VER0		72
 
+/* fastboot_next.flags */
+#define FASTBOOT_NEXT_CLEAR		0x1	/* the next kexec is not ours */
+
+/*
+ * Record which image the next kexec boots (fastboot update, after loading
+ * it and writing its record): an orderly kexec then leaves a next-boot
+ * record in the store, so the next boot knows its image however the
+ * module is loaded.  Needs CAP_SYS_BOOT.
+ */
+struct fastboot_next {
+	__u32 size;
+	__u32 flags;
+	char image[64];
+};
+#define FASTBOOT_NEXT_SIZE_VER0		72
+
 /*
  * Create a guest memory region: zeroed, 2 MiB aligned, owned by uid:gid
  * with permissions mode (at most 0777).  It appears as a file in
@@ -233,5 +254,6 @@ struct fastboot_guest {
 #define FASTBOOT_IOC_CRASH	_IOWR(FASTBOOT_IOC_MAGIC, 7, struct fastboot_crash)
 #define FASTBOOT_IOC_ARM	_IOW(FASTBOOT_IOC_MAGIC, 8, struct fastboot_arm)
 #define FASTBOOT_IOC_GUEST	_IOW(FASTBOOT_IOC_MAGIC, 9, struct fastboot_guest)
+#define FASTBOOT_IOC_NEXT	_IOW(FASTBOOT_IOC_MAGIC, 10, struct fastboot_next)
 
 #endif /* _UAPI_LINUX_FASTBOOT_H */

@@ -1014,6 +1014,31 @@ static void test_roundtrip(void)
 		CHECK(fb_seal_valid(sl, s->cur) == 0, "torn seal accepted");
 		sl->time_ns ^= 1;
 	}
+	/* The next-boot record: round trip, stale, torn, cleared. */
+	{
+		char img[64];
+		struct fb_next *nx = (struct fb_next *)(s->mem + FB_NEXT_OFFSET);
+
+		fb_next_write(&s->r, s->cur, "img.7");
+		CHECK(fb_next_valid(&s->r, s->cur, img) == 1 &&
+		      !strcmp(img, "img.7"), "next-boot record round trip");
+		s->cur->sb.boot_count++;
+		CHECK(fb_next_valid(&s->r, s->cur, img) == 0 && !img[0],
+		      "next-boot record of another boot accepted");
+		s->cur->sb.boot_count--;
+		nx->image[1] ^= 1;
+		CHECK(fb_next_valid(&s->r, s->cur, img) == 0,
+		      "torn next-boot record accepted");
+		nx->image[1] ^= 1;
+		nx->image[0] = '/';
+		nx->crc = 0;
+		nx->crc = ~fb_crc32c(0xffffffffu, nx, sizeof(*nx));
+		CHECK(fb_next_valid(&s->r, s->cur, img) == 0,
+		      "next-boot record with a bad name accepted");
+		fb_next_clear(&s->r);
+		CHECK(fb_next_valid(&s->r, s->cur, img) == 0,
+		      "cleared next-boot record accepted");
+	}
 	do_attach(s, m);
 	verify(s, m, "reboot after stale-seal checks", 1);
 

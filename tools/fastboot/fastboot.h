@@ -44,6 +44,7 @@ int fb_lock(int fd);
 int fb_open_locked(void);
 int fb_ioctl_error(const char *what, int err);
 int fb_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
+int fb_cmdline_arg(const char *key, char *out, size_t len);
 int fb_set_name(char dst[FASTBOOT_NAME_MAX], const char *name);
 const char *fb_state_name(uint32_t state);
 const char *fb_reason_name(uint32_t reason);

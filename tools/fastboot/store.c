@@ -59,9 +59,64 @@ static int get_status(int fd, struct fastboot_status *s)
 	return fb_ioctl(fd, FASTBOOT_IOC_STATUS, s, "status");
 }
 
+/*
+ * This boot's image.  The module reports what the store's next-boot
+ * record named (fastboot update or arm started this boot with that image)
+ * however it was loaded; the kernel command line carries the
+ * fastboot.image= that fastboot update put there.  Believed: the image
+ * when both agree; with only one of them, none (a kernel fastboot did not
+ * load, or a command line copied from an earlier boot); when they differ,
+ * the command line, which is what this kernel was started with.  A module
+ * from before 0.2 reports no record: its own idea (s->image) is shown.
+ */
+struct boot_image {
+	char store[65], cmdline[65];
+	const char *believed;		/* NULL: none */
+	const char *why;		/* NULL: nothing to say */
+};
+
+static void boot_image_check(const struct fastboot_status *s,
+			     struct boot_image *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	if (s->size < FASTBOOT_STATUS_SIZE_VER3) {
+		bi->believed = s->image[0] ? s->image : NULL;
+		return;
+	}
+	memcpy(bi->store, s->image_store, 64);
+	if (fb_cmdline_arg("fastboot.image", bi->cmdline, sizeof(bi->cmdline)))
+		snprintf(bi->cmdline, sizeof(bi->cmdline), "%.64s", s->image_param);
+	if (bi->store[0] && !strcmp(bi->store, bi->cmdline))
+		bi->believed = bi->store;
+	else if (bi->store[0] && bi->cmdline[0]) {
+		bi->believed = bi->cmdline;
+		bi->why = "the store names the image fastboot loaded last, the command line the one this kernel was started with: something replaced fastboot's kexec image before the reboot";
+	} else if (bi->store[0])
+		bi->why = "the kernel command line has no fastboot.image=: this is not the kernel fastboot loaded";
+	else if (bi->cmdline[0])
+		bi->why = "the store has no record that fastboot started this boot (a firmware reboot, or a kexec fastboot did not load): the command line's fastboot.image= is not this boot's";
+}
+
+static void json_boot_image(struct json *j, const struct boot_image *bi)
+{
+	if (bi->believed)
+		json_str(j, "image", bi->believed);
+	if (!bi->why)
+		return;
+	json_open(j, "image_mismatch", '{');
+	if (bi->store[0])
+		json_str(j, "store", bi->store);
+	if (bi->cmdline[0])
+		json_str(j, "cmdline", bi->cmdline);
+	json_str(j, "believed", bi->believed == bi->cmdline ? "cmdline" : "none");
+	json_str(j, "why", bi->why);
+	json_close(j, '}');
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct fastboot_status s;
+	struct boot_image bi;
 	char cap[32], used[32], freeb[32];
 	int fd, ret;
 
@@ -77,6 +132,7 @@ int cmd_status(int argc, char **argv)
 	close(fd);
 	if (ret)
 		return ret;
+	boot_image_check(&s, &bi);
 	if (opt_json) {
 		struct json j;
 
@@ -99,8 +155,9 @@ int cmd_status(int argc, char **argv)
 		json_bool(&j, "readonly", s.flags & FASTBOOT_STATUS_READONLY);
 		json_bool(&j, "sealed", s.flags & FASTBOOT_STATUS_SEALED);
 		json_bool(&j, "fallback", s.flags & FASTBOOT_STATUS_FALLBACK);
-		if (s.image[0])
-			json_str(&j, "image", s.image);
+		json_boot_image(&j, &bi);
+		if (s.next_image[0])
+			json_str(&j, "next_image", s.next_image);
 		json_bool(&j, "armed", s.flags & FASTBOOT_STATUS_ARMED);
 		json_str(&j, "armed_image", s.armed_image);
 		json_bool(&j, "crash_kexec_post_notifiers", post_notifiers());
@@ -124,8 +181,15 @@ int cmd_status(int argc, char **argv)
 		printf("generation: %llu\n", (unsigned long long)s.generation);
 		printf("boot:       %llu (%s)\n", (unsigned long long)s.boot_count,
 		       fb_reason_name(s.boot_reason));
-		if (s.image[0])
-			printf("image:      %s\n", s.image);
+		if (bi.believed)
+			printf("image:      %s\n", bi.believed);
+		if (bi.why)
+			printf("image note: %s%s%s%s%s\n", bi.why,
+			       bi.store[0] ? "; store: " : "", bi.store,
+			       bi.cmdline[0] ? "; command line: " : "", bi.cmdline);
+		if (s.next_image[0])
+			printf("next boot:  %s (loaded by fastboot update)\n",
+			       s.next_image);
 		if (s.flags & FASTBOOT_STATUS_ARMED)
 			printf("armed:      yes, with %s%s\n", s.armed_image,
 			       post_notifiers() ? "" :
@@ -695,6 +759,8 @@ static int get_crash(int fd, struct fastboot_crash *c, char **log)
 int cmd_log(int argc, char **argv)
 {
 	struct fastboot_crash crash;
+	struct fastboot_status s;
+	struct boot_image bi;
 	char *crash_log = NULL;
 	struct fastboot_log *l;
 	struct json j;
@@ -719,11 +785,15 @@ int cmd_log(int argc, char **argv)
 	ret = fb_ioctl(fd, FASTBOOT_IOC_LOG, l, "log");
 	if (!ret)
 		ret = get_crash(fd, &crash, &crash_log);
+	if (!ret)
+		ret = get_status(fd, &s);
 	close(fd);
 	if (ret) {
+		free(crash_log);
 		free(l);
 		return ret;
 	}
+	boot_image_check(&s, &bi);
 	if (opt_json) {
 		json_init(&j, stdout);
 		json_open(&j, NULL, '{');
@@ -742,6 +812,9 @@ int cmd_log(int argc, char **argv)
 		rel[48] = 0;
 		memcpy(img, b->image, 64);
 		img[64] = 0;
+		/* This boot's entry: checked against the command line too. */
+		if (b->boot == s.boot_count)
+			snprintf(img, sizeof(img), "%s", bi.believed ? bi.believed : "");
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		if (opt_json) {

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -1043,6 +1044,28 @@ static int set_armed(int fd, const char *image)
 	return fb_ioctl(fd, FASTBOOT_IOC_ARM, &a, image ? "arm" : "disarm");
 }
 
+/*
+ * Tell the module which image the next kexec boots (NULL: none of ours),
+ * so that the store carries it across the reboot.
+ */
+static int set_next(int fd, const char *image)
+{
+	struct fastboot_next n = { .size = sizeof(n) };
+
+	if (image)
+		snprintf(n.image, sizeof(n.image), "%s", image);
+	else
+		n.flags = FASTBOOT_NEXT_CLEAR;
+	if (ioctl(fd, FASTBOOT_IOC_NEXT, &n) == 0)
+		return 0;
+	if (errno == ENOTTY) {	/* a fastboot.ko from before 0.2 runs */
+		if (image)
+			fprintf(stderr, "fastboot: warning: the running fastboot.ko cannot record the next boot's image; after the reboot it is known only where modprobe loads the module\n");
+		return 0;
+	}
+	return fb_ioctl_error("update", errno);
+}
+
 /* arm: crash kernel memory must be reserved. */
 static int check_crashkernel(void)
 {
@@ -1509,7 +1532,7 @@ static int load_and_commit(struct run *r)
 		return ret;
 	r->added.n = 0;	/* committed: they belong to the image now */
 	if (!r->o.crash)
-		return 0;
+		return set_next(r->fd, r->record);
 	if ((ret = save_memmap(r->fd, r->memmap, r->memmap_len)) ||
 	    (ret = set_armed(r->fd, r->record)))
 		return ret;
@@ -1552,6 +1575,8 @@ static void undo(struct run *r)
 	}
 	if (r->o.crash && r->loaded)
 		set_armed(r->fd, NULL);
+	else if (r->loaded)
+		set_next(r->fd, NULL);
 	drop_added(r->fd, &r->added);
 }
 

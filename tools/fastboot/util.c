@@ -297,3 +297,28 @@ uint64_t fb_now_ms(clockid_t clk)
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+/*
+ * The value of KEY=VALUE on the running kernel's command line into out
+ * (empty when the word is absent); -1 when /proc/cmdline cannot be read.
+ */
+int fb_cmdline_arg(const char *key, char *out, size_t len)
+{
+	char line[4096], *w, *save = NULL;
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/cmdline", "r");
+	int ret = -1;
+
+	out[0] = 0;
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f)) {
+		ret = 0;
+		for (w = strtok_r(line, " \t\n", &save); w;
+		     w = strtok_r(NULL, " \t\n", &save))
+			if (!strncmp(w, key, klen) && w[klen] == '=')
+				snprintf(out, len, "%s", w + klen + 1);
+	}
+	fclose(f);
+	return ret;
+}
