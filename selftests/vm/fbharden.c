@@ -20,6 +20,9 @@
  *   fbharden killcreate NAME SIZE
  *       time a guest create of SIZE bytes, then start it again and
  *       SIGKILL it a third of the way in: the region must not exist
+ *   fbharden set-next NAME
+ *       FASTBOOT_IOC_NEXT: the next kexec boots image NAME, as fastboot
+ *       update says after loading one (tests the record on any kernel)
  *   fbharden killwrite GUESTFILE
  *       time a write() of the whole file, then write another pattern and
  *       SIGKILL the writer a third of the way in: the write must stop
@@ -456,6 +459,16 @@ static int killwrite(const char *file)
 	return 0;
 }
 
+static int set_next(const char *name)
+{
+	struct fastboot_next n = { .size = sizeof(n) };
+
+	snprintf(n.image, sizeof(n.image), "%s", name);
+	if (ioctl(dev(), FASTBOOT_IOC_NEXT, &n))
+		die("FASTBOOT_IOC_NEXT");
+	return 0;
+}
+
 static int as(const char *uid, char **argv)
 {
 	uid_t u = strtoul(uid, NULL, 10);
@@ -482,6 +495,8 @@ int main(int argc, char **argv)
 		return opath(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "killcreate"))
 		return killcreate(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "set-next"))
+		return set_next(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "killwrite"))
 		return killwrite(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of fbharden.c\n");

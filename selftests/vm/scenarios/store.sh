@@ -198,6 +198,8 @@ stage_1() {
 	get_checks
 	lock_checks
 	ktap_check "no kernel warnings" dmesg_clean
+	# As fastboot update does after loading: the kexec records the image.
+	ktap_check "the next kexec boots img.99 (as update says)" fbharden set-next img.99
 	next_stage
 }
 
@@ -205,6 +207,10 @@ stage_2() {
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "status: boot 2, reason update (after kexec -l)" \
 		fb_status_has '"boot":{"count":2,"reason":"update"}'
+	# The kexec was told img.99, but this kernel's command line (next_stage's
+	# own) has no fastboot.image=: the record arrived, and is not believed.
+	ktap_check "the kexec carried the next-boot record (this kernel: $(uname -r))" \
+		fb_status_has '"image_mismatch":{"store":"img.99","believed":"none"'
 	ktap_check "all objects intact after kexec -l" fb_verify_all
 	ktap_check "no kernel warnings" dmesg_clean
 	next_stage file
@@ -214,6 +220,8 @@ stage_3() {
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "status: boot 3, reason update (after kexec -s)" \
 		fb_status_has '"boot":{"count":3,"reason":"update"}'
+	ktap_check "a kexec nobody named: no next-boot record" \
+		sh -c '! fastboot status --json | grep -q "\"image\""'
 	ktap_check "all objects intact after kexec -s" fb_verify_all
 	ktap_check "no kernel warnings" dmesg_clean
 	echo Y >/sys/module/kernel/parameters/crash_kexec_post_notifiers
