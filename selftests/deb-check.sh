@@ -186,6 +186,7 @@ check "fastboot-dkms postinst registers fastboot $VER with dkms" \
 	sh -c "grep -q '^DKMS_NAME=fastboot\$' '$tmp/dkms.ctl/postinst' &&
 		grep -q '^DKMS_VERSION=$VER\$' '$tmp/dkms.ctl/postinst' &&
 		grep -q 'common.postinst' '$tmp/dkms.ctl/postinst'"
+# shellcheck disable=SC2016 # the $ are the prerm's, literal
 check "fastboot-dkms prerm runs dkms remove" \
 	grep -q 'dkms remove -m \$DKMS_NAME -v \$DKMS_VERSION --all' "$tmp/dkms.ctl/prerm"
 
@@ -216,7 +217,7 @@ if [ -e "$src" ] || dkms status -m fastboot -v "$VER" 2>/dev/null | grep -q .; t
 	echo "#   $src or a dkms registration exists; remove it first: dkms remove fastboot/$VER --all; rm -rf $src"
 	finish
 fi
-ok "no previous installation"
+ok "no previous installation (purged), no other fastboot/$VER registered with dkms"
 
 purge_on_exit=1
 ko_dir=/lib/modules/$KVER/updates/dkms
