@@ -180,6 +180,8 @@ check "fastboot prerm stops fastboot-arm.service (disarm) on remove only" \
 	sh -c "grep -q 'deb-systemd-invoke stop fastboot-arm.service' '$tmp/tool.ctl/prerm' &&
 		grep -q '\"\$1\" = remove' '$tmp/tool.ctl/prerm'"
 check "fastboot has no preinst (nothing stopped on upgrade)" test ! -e "$tmp/tool.ctl/preinst"
+check "fastboot postinst reloads systemd's units (when systemd runs)" \
+	grep -q 'systemctl --system daemon-reload' "$tmp/tool.ctl/postinst"
 check "fastboot postrm purges the units' enablement state" \
 	grep -q "deb-systemd-helper purge 'fastboot-arm.service' 'fastboot.service'" "$tmp/tool.ctl/postrm"
 check "fastboot-dkms postinst registers fastboot $VER with dkms" \
