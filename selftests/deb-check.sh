@@ -265,6 +265,24 @@ check "dpkg lists both conffiles" \
 	test "$(dpkg-query -W -f='${Conffiles}\n' fastboot | awk 'NF {print $1}' | sort | tr '\n' ' ')" = \
 	"/etc/default/fastboot /etc/modprobe.d/fastboot.conf "
 
+# An upgrade (here a reinstallation: the same maintainer scripts run) keeps
+# the admin's choice of units and rebuilds the module.
+systemctl --no-reload disable fastboot-arm.service >"$tmp/log" 2>&1 ||
+	rm -f /etc/systemd/system/multi-user.target.wants/fastboot-arm.service
+if DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall "$tool_deb" "$dkms_deb" >"$tmp/log" 2>&1; then
+	ok "apt-get install --reinstall (an upgrade's maintainer scripts)"
+else
+	not_ok "apt-get install --reinstall" "$tmp/log"
+fi
+check "after reinstall: dkms status: fastboot/$VER installed for $KVER" \
+	sh -c "dkms status -m fastboot -v '$VER' | grep -Eq '^fastboot/$VER, $KVER, [^:]+: installed'"
+check "after reinstall: fastboot.service still enabled" \
+	test -L /etc/systemd/system/sysinit.target.wants/fastboot.service
+check "after reinstall: fastboot-arm.service, disabled by the admin, still disabled" \
+	test ! -L /etc/systemd/system/multi-user.target.wants/fastboot-arm.service
+systemctl --no-reload enable fastboot-arm.service >/dev/null 2>&1 ||
+	ln -s /lib/systemd/system/fastboot-arm.service /etc/systemd/system/multi-user.target.wants/
+
 # An admin's change to a conffile, kept by remove.
 echo "FASTBOOT_TEST_MARK=deb-check" >>/etc/default/fastboot
 if DEBIAN_FRONTEND=noninteractive apt-get remove -y fastboot fastboot-dkms >"$tmp/log" 2>&1; then
