@@ -58,6 +58,11 @@ clean:
 #                  without DESTDIR also `dkms install` it for the running kernel
 #   make dkms-check  scripts/dkms-check.sh: dkms add, build, remove (root)
 #   make check-cli   selftests/cli-consistency.sh: tool, man page, completion
+#   make deb         scripts/deb.sh: the Debian packages fastboot and
+#                    fastboot-dkms (debian/), built in a copy of the tree,
+#                    into build/deb/
+#   make check-deb   selftests/deb-check.sh: build, lintian, install,
+#                    remove and purge them (root; also part of make check)
 # ---------------------------------------------------------------------------
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
@@ -127,7 +132,13 @@ dkms-check:
 check-cli: tool
 	selftests/cli-consistency.sh
 
-.PHONY: install uninstall install-dkms dkms-check check-cli
+deb:
+	scripts/deb.sh
+
+check-deb:
+	selftests/deb-check.sh
+
+.PHONY: install uninstall install-dkms dkms-check check-cli deb check-deb
 
 # ---------------------------------------------------------------------------
 # Other Debian kernels (scripts/kernels.sh, scripts/check-kernels.sh).

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the host packages needed to build fastboot and run the VM test bed
-# on Debian 12.  Idempotent: returns immediately when everything is present.
+# on Debian 12, and to build and test the Debian packages (make deb).  The
+# build dependencies of `make && make install` alone are listed in the
+# README's Installing section.  Idempotent: returns immediately when everything is present.
 #
 # Usage: scripts/deps.sh
 set -eu
@@ -35,6 +37,12 @@ PACKAGES="
 	clang
 	libclang-rt-14-dev
 	python3
+	debhelper
+	dh-dkms
+	dpkg-dev
+	fakeroot
+	lintian
+	git
 "
 
 missing=""

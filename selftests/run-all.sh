@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: the userspace unit tests of the format, the documentation
 # and CLI consistency checks, make install into a scratch directory, a DKMS
-# build, then the in-VM scenarios.  Each part reports its own counts; this
+# build, the Debian packages (built, linted, installed, removed, purged),
+# then the in-VM scenarios.  Each part reports its own counts; this
 # prints one closing line "N passed, N failed" and exits non-zero on any
 # failure.  FB_SKIP_VM=1 runs only the userspace parts.
 set -u
@@ -52,6 +53,10 @@ run_part docs doc_check
 run_part cli selftests/cli-consistency.sh
 run_part install selftests/install-check.sh
 run_part dkms scripts/dkms-check.sh
+# After dkms-check.sh, which registers fastboot/VERSION with dkms and removes
+# it again; deb-check.sh purges its packages before and after (both refuse
+# to clobber a registration that is not theirs).
+run_part deb selftests/deb-check.sh
 if [ "${FB_SKIP_VM:-0}" != 1 ]; then
 	run_part vm selftests/run-vm.sh
 fi
