@@ -32,13 +32,7 @@ stage_1() {
 			grep -qx N /sys/module/kernel/parameters/crash_kexec_post_notifiers
 	fi
 	ktap_check "crash kernel loaded" grep -qx 1 /sys/kernel/kexec_crash_loaded
-	fb_dmesg_report
-	ktap_end
-	sync
-	fb_out "BENCH-T0 crash $m $rep"
-	echo c >/proc/sysrq-trigger
-	sleep 10
-	_fb_kexec_failed "panic" "sysrq-trigger returned"
+	fb_panic "BENCH-T0 crash $m $rep"
 }
 
 stage_2() {

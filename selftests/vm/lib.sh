@@ -227,14 +227,24 @@ panic_to_next_stage() {
 	fi
 	# The rootfs copy now lives in the crash kernel segments; free RAM.
 	rm -f /tmp/next.cpio
+	fb_panic "# panic_to_next_stage ($_mode): crash into stage $((FB_STAGE + 1))" \
+		"# cmdline: $_cmdline"
+}
+
+# fb_panic LINE...: end the stage, print each LINE on the console and
+# panic (sysrq c) into the crash kernel already loaded (by
+# panic_to_next_stage, fastboot arm or kexec -p).  Does not return on
+# success.
+fb_panic() {
 	fb_dmesg_report
 	ktap_end
-	fb_out "# panic_to_next_stage ($_mode): crash into stage $((FB_STAGE + 1))"
-	fb_out "# cmdline: $_cmdline"
 	sync
+	for _l in "$@"; do
+		fb_out "$_l"
+	done
 	echo c >/proc/sysrq-trigger
-	sleep 5
-	_fb_kexec_failed "panic_to_next_stage" "sysrq-trigger c returned"
+	sleep 10
+	_fb_kexec_failed "panic" "sysrq-trigger c returned"
 }
 
 # dmesg_clean: fail (status 1, printing the lines) if the kernel log has

@@ -87,13 +87,7 @@ stage_2() {
 	ktap_check "disarm" fastboot disarm
 	ktap_check "status: not armed" fb_status_has '"armed":false'
 	ktap_check "arm again" sh -c "fastboot arm --image $D/prod.manifest --append fbstage=3 >/dev/null 2>&1"
-	sync
-	fb_dmesg_report
-	ktap_end
-	fb_out "# panic into the armed recovery image (stage 3)"
-	echo c >/proc/sysrq-trigger
-	sleep 5
-	_fb_kexec_failed "panic" "sysrq-trigger returned"
+	fb_panic "# panic into the armed recovery image (stage 3)"
 }
 
 stage_3() {

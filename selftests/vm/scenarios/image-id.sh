@@ -109,13 +109,7 @@ stage_6() {
 		sh -c "fastboot arm --image $D/v1.manifest --append fbstage=7 >/tmp/arm.out 2>&1"
 	fb_diag_file /tmp/arm.out 3
 	ktap_check "no kernel warnings" dmesg_clean
-	sync
-	fb_dmesg_report
-	ktap_end
-	fb_out "# panic into the armed recovery image (stage 7)"
-	echo c >/proc/sysrq-trigger
-	sleep 5
-	_fb_kexec_failed "panic" "sysrq-trigger returned"
+	fb_panic "# panic into the armed recovery image (stage 7)"
 }
 
 stage_7() {
