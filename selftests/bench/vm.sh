@@ -137,9 +137,8 @@ stage_1() {
 	[ -x $L2/qemu ] || { ktap_bail "no L2 disk"; return; }
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "format" fastboot format
-	cp /boot/vmlinuz $D/vmlinuz
-	_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >$D/base.cpio.gz
-	rm -f /tmp/next.cpio $LOG $D/mon.log
+	fb_base_image $D
+	rm -f $LOG $D/mon.log
 	# Every measured update then reuses the image from the store, the
 	# first one too.
 	ktap_check "update image in the store" fastboot update --kernel $D/vmlinuz \

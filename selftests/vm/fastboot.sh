@@ -113,6 +113,17 @@ fb_mkcpio() {
 	(cd "$1" && find . | cpio -o -H newc 2>/dev/null) >"$2"
 }
 
+# fb_base_image DIR: the running kernel as DIR/vmlinuz and the running
+# root file system (this stage's initramfs) as DIR/base.cpio.gz, the two
+# modules of a bootable image.
+fb_base_image() {
+	cp /boot/vmlinuz "$1/vmlinuz" &&
+		_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >"$1/base.cpio.gz"
+	_rc=$?
+	rm -f /tmp/next.cpio
+	return $_rc
+}
+
 # fb_sha FILE: its SHA-256.
 fb_sha() {
 	sha256sum "$1" | cut -d' ' -f1

@@ -24,9 +24,7 @@ stage_1() {
 	mkdir -p "$FB_STATE"
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "format" fastboot format
-	cp /boot/vmlinuz "$D/vmlinuz"
-	_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >"$D/base.cpio.gz"
-	rm -f /tmp/next.cpio
+	fb_base_image "$D"
 	printf 'name production\nkernel %s/vmlinuz\ninitrd base %s/base.cpio.gz\nreuse-cmdline\n' \
 		"$D" "$D" >"$D/prod.manifest"
 	fb_update_to_next_stage --image "$D/prod.manifest"

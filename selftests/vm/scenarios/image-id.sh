@@ -48,9 +48,7 @@ stage_1() {
 	ktap_check "module loads (modprobe)" modprobe fastboot
 	ktap_check "format" fastboot format
 	ktap_check "a fresh store: no image" no_image
-	cp /boot/vmlinuz "$D/vmlinuz"
-	_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >"$D/base.cpio.gz"
-	rm -f /tmp/next.cpio
+	fb_base_image "$D"
 	printf 'name v1\nkernel %s/vmlinuz\ninitrd base %s/base.cpio.gz\nreuse-cmdline\n' \
 		"$D" "$D" >"$D/v1.manifest"
 	fb_update_to_next_stage --image "$D/v1.manifest"

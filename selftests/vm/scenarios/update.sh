@@ -77,12 +77,10 @@ stage_1() {
 	ktap_check "disk mounted" fb_disk_mount
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "format" fastboot format
-	cp /boot/vmlinuz "$D/vmlinuz"
 	ktap_check "marker-a v1" mkmarker a A1
 	ktap_check "marker-b v1" mkmarker b B1
 	fb_sha "$D/a.cpio" >"$D/a1.sha"
-	_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >"$D/base.cpio.gz"
-	rm -f /tmp/next.cpio
+	fb_base_image "$D"
 	cat >"$D/v1.manifest" <<-EOM
 	# test image v1
 	name v1

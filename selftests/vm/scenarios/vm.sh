@@ -75,9 +75,7 @@ stage_1() {
 	# The update's image, made before the VM starts so that the blackout
 	# is save + update + restore: the same kernel, the running rootfs as
 	# its initramfs.
-	cp /boot/vmlinuz "$D/vmlinuz"
-	_fb_pack_rootfs && gzip -1 -c /tmp/next.cpio >"$D/base.cpio.gz"
-	rm -f /tmp/next.cpio
+	fb_base_image "$D"
 	rm -f "$LOG"
 	t0=$(up_ms)
 	# The QMP socket lives in /tmp: not packed into the next stage.
