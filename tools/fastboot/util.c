@@ -322,3 +322,43 @@ int fb_cmdline_arg(const char *key, char *out, size_t len)
 	fclose(f);
 	return ret;
 }
+
+/*
+ * The value of KEY in a shell-style KEY=VALUE file; one level of single
+ * or double quotes is removed.  Returns 1 when found, 0 when not, -1
+ * (errno set) when the file cannot be read; ENOENT is "not found".
+ */
+int fb_config_get(const char *path, const char *key, char *val, size_t len)
+{
+	char line[1024];
+	size_t klen = strlen(key);
+	int found = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "export ", 7))
+			p += 7;
+		if (strncmp(p, key, klen) || p[klen] != '=')
+			continue;
+		p += klen + 1;
+		e = p + strcspn(p, "\n");
+		*e = 0;
+		if ((*p == '"' || *p == '\'') && (e = strchr(p + 1, *p))) {
+			*e = 0;
+			p++;
+		} else {
+			/* unquoted: up to blanks or a comment */
+			p[strcspn(p, " \t#")] = 0;
+		}
+		snprintf(val, len, "%s", p);
+		found = 1;	/* the last assignment wins, as in sh */
+	}
+	fclose(f);
+	return found;
+}
