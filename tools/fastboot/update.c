@@ -1163,6 +1163,10 @@ int cmd_disarm(int argc, char **argv)
 	/* what arm set; left alone when unloading someone else's kernel */
 	if (!ret && (ours || !loaded) && write_sysfs(POST_NOTIFIERS, "N"))
 		ret = fb_error(POST_NOTIFIERS, "%s", strerror(errno));
+	if (!ret)
+		fb_log_event("disarm%s", loaded ? "" : " (no crash kernel was loaded)");
+	else if (loaded)
+		fb_log_failed("disarm");
 out:
 	close(fd);
 	return ret;
@@ -1639,10 +1643,33 @@ static int dry_run(struct run *r)
 	return ret;
 }
 
+/* The system log's line for a run that loaded its image. */
+static void log_run(const struct run *r)
+{
+	const struct img_module *m;
+	int i, n_read = 0, n_reused = 0;
+	char size[32];
+
+	img_for_each(r->img, m, i) {
+		if (m->status == IMG_REUSED)
+			n_reused++;
+		else
+			n_read++;
+	}
+	human(r->bytes_read, size, sizeof(size));
+	if (r->o.crash)
+		fb_log_event("arm %s (%d modules read, %d reused, %s read)",
+			     r->record, n_read, n_reused, size);
+	else
+		fb_log_event("update to %s (%d modules read, %d reused, %s read)",
+			     r->record, n_read, n_reused, size);
+}
+
 static int real_run(struct run *r)
 {
 	struct sigaction old[N_CAUGHT];
 	int ret;
+	bool changed;
 
 	catch_signals(old);
 	ret = build_image(r);
@@ -1652,11 +1679,15 @@ static int real_run(struct run *r)
 		report(r->img, r->record, r->bytes_read, r->reused, r->release,
 		       false, &r->tm);
 		fflush(stdout);
+		log_run(r);
 		if (!r->o.no_exec && !r->o.crash)
 			ret = reboot_into(r);
 	}
+	changed = r->loaded || r->added.n;
 	if (ret)
 		undo(r);
+	if (ret && changed)
+		fb_log_failed(r->o.crash ? "arm" : "update");
 	restore_signals(old);
 	return ret;
 }

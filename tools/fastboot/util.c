@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include "fastboot.h"
@@ -361,4 +362,33 @@ int fb_config_get(const char *path, const char *key, char *val, size_t len)
 	}
 	fclose(f);
 	return found;
+}
+
+/*
+ * One line in the system log (journald shows "fastboot[PID]: ...") for a
+ * change a command made, or a failure after it changed or loaded
+ * something.  Never fails the command: without /dev/log, nothing.
+ */
+void fb_log_event(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	openlog("fastboot", LOG_PID, LOG_DAEMON);
+	va_start(ap, fmt);
+	vsyslog(LOG_INFO, fmt, ap);
+	va_end(ap);
+	closelog();
+	errno = saved;
+}
+
+/* The system log's line for a command that failed after changing something. */
+void fb_log_failed(const char *cmd)
+{
+	const char *what, *why;
+
+	if (fb_first_error(&what, &why))
+		fb_log_event("%s failed", cmd);
+	else
+		fb_log_event("%s failed: %s: %s", cmd, what, why);
 }
