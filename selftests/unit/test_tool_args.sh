@@ -72,6 +72,32 @@ for r in "256M@ 0x40000000" "-256M@0x40000000" "256M@0x40000000 " "0256M@0x40000
 	expect 2 "setup --region '$r' is a usage error" setup --region "$r"
 done
 
+# No image option: --image from FASTBOOT_IMAGE (arm: FASTBOOT_RECOVERY_IMAGE)
+# in the --config file; unset, empty or no file is a usage error.
+conf=$(mktemp)
+trap 'rm -f "$conf"' EXIT
+printf 'FASTBOOT_IMAGE="/boot/fastboot.img"\nFASTBOOT_RECOVERY_IMAGE=\n' > "$conf"
+expect 1 "update --config with FASTBOOT_IMAGE set gets past the parsing" \
+	update --config "$conf" --dry-run
+expect 2 "arm --config with FASTBOOT_RECOVERY_IMAGE empty is a usage error" \
+	arm --config "$conf" --dry-run
+expect 2 "update --config with no such file is a usage error" \
+	update --config /nonexistent/fastboot.conf --dry-run
+printf 'FASTBOOT_RECOVERY_IMAGE=/boot/recovery.img\n' > "$conf"
+expect 1 "arm --config with FASTBOOT_RECOVERY_IMAGE set gets past the parsing" \
+	arm --config "$conf" --dry-run
+expect 2 "update --config with FASTBOOT_IMAGE unset is a usage error" \
+	update --config "$conf" --dry-run
+n=$((n + 1))
+if "$TOOL" --device "$DEV" update --config "$conf" 2>&1 >/dev/null |
+	grep -q "FASTBOOT_IMAGE .*$conf"; then
+	pass=$((pass + 1))
+	echo "ok $n the usage error names FASTBOOT_IMAGE and the file"
+else
+	fail=$((fail + 1))
+	echo "not ok $n the usage error names FASTBOOT_IMAGE and the file"
+fi
+
 echo "1..$n"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -150,3 +150,34 @@ fb_update_to_next_stage() {
 	fastboot update "$@" --cmdline "$(_fb_next_cmdline)" --now >/dev/console 2>&1
 	_fb_kexec_failed "fastboot update" "fastboot update --now returned"
 }
+
+# fb_syslogd: busybox syslogd writes the system log to /tmp/messages.
+fb_syslogd() {
+	syslogd -O /tmp/messages || return 1
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -S /dev/log ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# fb_journal_has PID TEXT: syslogd got "fastboot[PID]: TEXT" (it writes
+# /tmp/messages a moment after the command's datagram).
+fb_journal_has() {
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -qF "fastboot[$1]: $2" /tmp/messages && return 0
+		sleep 0.2
+	done
+	tail -n 5 /tmp/messages
+	return 1
+}
+
+# fb_logged TEXT CMD...: CMD succeeds and leaves "fastboot[ITS PID]: TEXT".
+fb_logged() {
+	_text=$1
+	shift
+	"$@" &
+	_pid=$!
+	wait $_pid || return 1
+	fb_journal_has $_pid "$_text"
+}

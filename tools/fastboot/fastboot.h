@@ -52,6 +52,13 @@ const char *fb_type_name(uint32_t type);
 int fb_type_parse(const char *s);
 void fb_human_size(uint64_t bytes, char *buf, size_t len);
 uint64_t fb_now_ms(clockid_t clk);
+/* The configuration file: fastboot(8), FILES. */
+#define FB_DEFAULT_CONFIG	"/etc/default/fastboot"
+int fb_config_get(const char *path, const char *key, char *val, size_t len);
+/* The system log, for every change: fastboot(8), SYSTEM LOG. */
+void fb_log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "CMD failed: WHAT: WHY" with the first error, in the system log. */
+void fb_log_failed(const char *cmd);
 
 /* parse.c: strict numbers; 0, or -1 (out unchanged) */
 /* Digits in base 8, 10 or 16 only, the value at most max. */

@@ -125,6 +125,11 @@ static int guest_create(int argc, char **argv)
 		} else {
 			ret = fb_ioctl_error(argv[optind], err);
 		}
+	} else {
+		char size[32];
+
+		fb_human_size(g.bytes, size, sizeof(size));
+		fb_log_event("guest create %s (%s)", argv[optind], size);
 	}
 	close(fd);
 	return ret;
@@ -241,6 +246,8 @@ static int guest_rm(int argc, char **argv)
 		ret = ret == -EBUSY ?
 			fb_error(argv[1], "in use: a VMM has it open or mapped") :
 			fb_ioctl_error(argv[1], -ret);
+	if (!ret)
+		fb_log_event("guest rm %s", argv[1]);
 	close(fd);
 	return ret;
 }

@@ -25,12 +25,15 @@ unsigned int opt_lock_wait = FB_LOCK_WAIT_DEFAULT;
 static int cmd_help(int argc, char **argv);
 
 #define IMAGE_OPTS \
-	"\nIMAGE-OPTIONS (one of --image, --kernel, --rollback, --from-store):\n" \
+	"\nIMAGE-OPTIONS (at most one of --image, --kernel, --rollback, --from-store):\n" \
 	"  --image FILE        a manifest (fastboot(8), IMAGE MANIFEST)\n" \
 	"  --kernel PATH       a kernel, with --initrd PATH for each initramfs,\n" \
 	"  --initrd PATH         in boot order\n" \
 	"  --rollback          the previous image, from the store\n" \
 	"  --from-store        the current image, from the store\n" \
+	"  --config FILE       none of the above: --image with FASTBOOT_IMAGE\n" \
+	"                      (arm: FASTBOOT_RECOVERY_IMAGE) from FILE\n" \
+	"                      (default /etc/default/fastboot)\n" \
 	"  --cmdline STR       the kernel command line\n" \
 	"  --reuse-cmdline     the running kernel's command line\n" \
 	"  --append STR        add words, replacing words with the same key\n"

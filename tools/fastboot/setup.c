@@ -23,7 +23,6 @@
 
 #define SETUP_USAGE \
 	"fastboot setup [--region SIZE@ADDR] [--crashkernel SIZE] [--config FILE] [--json]"
-#define DEFAULT_CONFIG		"/etc/default/fastboot"
 #define DEFAULT_CRASHKERNEL	"384M"
 #define PROC_CMDLINE		"/proc/cmdline"
 #define REGION_ALIGN		4096u
@@ -80,46 +79,6 @@ static void fmt_size(uint64_t v, char *buf, size_t len)
 		}
 	}
 	snprintf(buf, len, "%" PRIu64, v);
-}
-
-/*
- * The value of KEY in a shell-style KEY=VALUE file; one level of single
- * or double quotes is removed.  Returns 1 when found, 0 when not, -1
- * (errno set) when the file cannot be read; ENOENT is "not found".
- */
-static int config_get(const char *path, const char *key, char *val, size_t len)
-{
-	char line[1024];
-	size_t klen = strlen(key);
-	int found = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *e;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, "export ", 7))
-			p += 7;
-		if (strncmp(p, key, klen) || p[klen] != '=')
-			continue;
-		p += klen + 1;
-		e = p + strcspn(p, "\n");
-		*e = 0;
-		if ((*p == '"' || *p == '\'') && (e = strchr(p + 1, *p))) {
-			*e = 0;
-			p++;
-		} else {
-			/* unquoted: up to blanks or a comment */
-			p[strcspn(p, " \t#")] = 0;
-		}
-		snprintf(val, len, "%s", p);
-		found = 1;	/* the last assignment wins, as in sh */
-	}
-	fclose(f);
-	return found;
 }
 
 /* Compare one /proc/cmdline word with the fragment we want. */
@@ -223,7 +182,7 @@ int cmd_setup(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *config = DEFAULT_CONFIG, *region = NULL, *source = "--region";
+	const char *config = FB_DEFAULT_CONFIG, *region = NULL, *source = "--region";
 	const char *crashkernel = DEFAULT_CRASHKERNEL, *cmdline;
 	char conf_region[256], sz[32], grub_line[512] = "";
 	struct frag frags[3] = {
@@ -268,7 +227,7 @@ int cmd_setup(int argc, char **argv)
 		if (parse_range(region, '@', &size, &addr))
 			return fb_usage_error("--region takes SIZE@ADDR, e.g. 256M@0x40000000");
 	} else {
-		int r = config_get(config, "FASTBOOT_REGION", conf_region,
+		int r = fb_config_get(config, "FASTBOOT_REGION", conf_region,
 				   sizeof(conf_region));
 
 		if (r < 0)

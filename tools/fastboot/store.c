@@ -242,6 +242,8 @@ int cmd_format(int argc, char **argv)
 	}
 	if (!ret)
 		ret = fb_ioctl(fd, FASTBOOT_IOC_FORMAT, &f, "format");
+	if (!ret)
+		fb_log_event("format%s", f.flags & FASTBOOT_FORMAT_FORCE ? " --force" : "");
 	close(fd);
 	return ret;
 }
@@ -366,6 +368,8 @@ int cmd_put(int argc, char **argv)
 		ret = errno == EEXIST ?
 			fb_error(argv[optind], "already exists (--no-clobber)") :
 			fb_ioctl_error(argv[optind], errno);
+	else
+		fb_log_event("put %s (%" PRIu64 " bytes)", argv[optind], len);
 	if (mapped)
 		munmap(data, len);
 	else
@@ -706,6 +710,8 @@ int cmd_rm(int argc, char **argv)
 	if (ioctl(fd, FASTBOOT_IOC_RM, &r))
 		ret = errno == ENOENT ? fb_error(argv[optind], "no such object")
 				      : fb_ioctl_error(argv[optind], errno);
+	else
+		fb_log_event("rm %s", argv[optind]);
 	close(fd);
 	return ret;
 }

@@ -61,6 +61,8 @@ struct opts {
 	bool verify, rollback, from_store, now, no_exec, dry_run, force;
 	bool reuse_cmdline;
 	const char *image_file, *cmdline, *kernel, *append;
+	const char *config;		/* --config; FB_DEFAULT_CONFIG */
+	char conf_image[4096];		/* FASTBOOT_IMAGE from it */
 	const char *initrd[IMG_MAX_INITRDS];
 	int n_initrd;
 	bool crash;			/* arm: load as the crash kernel */
@@ -1161,6 +1163,10 @@ int cmd_disarm(int argc, char **argv)
 	/* what arm set; left alone when unloading someone else's kernel */
 	if (!ret && (ours || !loaded) && write_sysfs(POST_NOTIFIERS, "N"))
 		ret = fb_error(POST_NOTIFIERS, "%s", strerror(errno));
+	if (!ret)
+		fb_log_event("disarm%s", loaded ? "" : " (no crash kernel was loaded)");
+	else if (loaded)
+		fb_log_failed("disarm");
 out:
 	close(fd);
 	return ret;
@@ -1239,6 +1245,26 @@ static void report(const struct img *img, const char *record, uint64_t read,
 	       release[0] ? release : "unknown", img->cmdline);
 }
 
+/*
+ * No image option: --image with FASTBOOT_IMAGE (arm:
+ * FASTBOOT_RECOVERY_IMAGE) from the configuration file.
+ */
+static int config_image(struct opts *o)
+{
+	const char *key = o->crash ? "FASTBOOT_RECOVERY_IMAGE" : "FASTBOOT_IMAGE";
+	const char *file = o->config ? o->config : FB_DEFAULT_CONFIG;
+	int r = fb_config_get(file, key, o->conf_image, sizeof(o->conf_image));
+
+	if (r < 0)
+		return fb_usage_error("no image option and %s cannot be read: %s",
+				      file, strerror(errno));
+	if (!r || !o->conf_image[0])
+		return fb_usage_error("no image option and %s is empty or unset in %s: give --image, --kernel, --rollback or --from-store, or set %s",
+				      key, file, key);
+	o->image_file = o->conf_image;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 {
 	static const struct option lopts[] = {
@@ -1255,6 +1281,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -1281,18 +1308,21 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		case 'd': o->dry_run = true; break;
 		case 'f': o->force = true; break;
 		case 'a': o->append = optarg; break;
+		case 'C': o->config = optarg; break;
 		case 'j': opt_json = true; break;
 		case 'h': fb_help_exit(cmd);
 		default:
-			return fb_usage_error("fastboot %s (--image FILE | --kernel PATH [--initrd PATH]... | --rollback | --from-store) [--cmdline STR | --reuse-cmdline] [--append STR] [--verify] [--force] [--dry-run] [--no-exec] [--now] [--json]",
+			return fb_usage_error("fastboot %s (--image FILE | --kernel PATH [--initrd PATH]... | --rollback | --from-store | --config FILE) [--cmdline STR | --reuse-cmdline] [--append STR] [--verify] [--force] [--dry-run] [--no-exec] [--now] [--json]",
 					      cmd);
 		}
 	}
 	if (optind != argc)
 		return fb_usage_error("unexpected argument '%s'", argv[optind]);
 	sources = !!o->image_file + !!o->kernel + o->rollback + o->from_store;
-	if (sources != 1)
+	if (sources > 1)
 		return fb_usage_error("give exactly one of --image, --kernel, --rollback, --from-store");
+	if (!sources && config_image(o))
+		return EXIT_USAGE;
 	if (o->n_initrd && !o->kernel)
 		return fb_usage_error("--initrd goes with --kernel");
 	if (o->cmdline && o->reuse_cmdline)
@@ -1613,10 +1643,33 @@ static int dry_run(struct run *r)
 	return ret;
 }
 
+/* The system log's line for a run that loaded its image. */
+static void log_run(const struct run *r)
+{
+	const struct img_module *m;
+	int i, n_read = 0, n_reused = 0;
+	char size[32];
+
+	img_for_each(r->img, m, i) {
+		if (m->status == IMG_REUSED)
+			n_reused++;
+		else
+			n_read++;
+	}
+	human(r->bytes_read, size, sizeof(size));
+	if (r->o.crash)
+		fb_log_event("arm %s (%d modules read, %d reused, %s read)",
+			     r->record, n_read, n_reused, size);
+	else
+		fb_log_event("update to %s (%d modules read, %d reused, %s read)",
+			     r->record, n_read, n_reused, size);
+}
+
 static int real_run(struct run *r)
 {
 	struct sigaction old[N_CAUGHT];
 	int ret;
+	bool changed;
 
 	catch_signals(old);
 	ret = build_image(r);
@@ -1626,11 +1679,15 @@ static int real_run(struct run *r)
 		report(r->img, r->record, r->bytes_read, r->reused, r->release,
 		       false, &r->tm);
 		fflush(stdout);
+		log_run(r);
 		if (!r->o.no_exec && !r->o.crash)
 			ret = reboot_into(r);
 	}
+	changed = r->loaded || r->added.n;
 	if (ret)
 		undo(r);
+	if (ret && changed)
+		fb_log_failed(r->o.crash ? "arm" : "update");
 	restore_signals(old);
 	return ret;
 }

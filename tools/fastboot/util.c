@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include "fastboot.h"
@@ -321,4 +322,73 @@ int fb_cmdline_arg(const char *key, char *out, size_t len)
 	}
 	fclose(f);
 	return ret;
+}
+
+/*
+ * The value of KEY in a shell-style KEY=VALUE file; one level of single
+ * or double quotes is removed.  Returns 1 when found, 0 when not, -1
+ * (errno set) when the file cannot be read; ENOENT is "not found".
+ */
+int fb_config_get(const char *path, const char *key, char *val, size_t len)
+{
+	char line[1024];
+	size_t klen = strlen(key);
+	int found = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "export ", 7))
+			p += 7;
+		if (strncmp(p, key, klen) || p[klen] != '=')
+			continue;
+		p += klen + 1;
+		e = p + strcspn(p, "\n");
+		*e = 0;
+		if ((*p == '"' || *p == '\'') && (e = strchr(p + 1, *p))) {
+			*e = 0;
+			p++;
+		} else {
+			/* unquoted: up to blanks or a comment */
+			p[strcspn(p, " \t#")] = 0;
+		}
+		snprintf(val, len, "%s", p);
+		found = 1;	/* the last assignment wins, as in sh */
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * One line in the system log (journald shows "fastboot[PID]: ...") for a
+ * change a command made, or a failure after it changed or loaded
+ * something.  Never fails the command: without /dev/log, nothing.
+ */
+void fb_log_event(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	openlog("fastboot", LOG_PID, LOG_DAEMON);
+	va_start(ap, fmt);
+	vsyslog(LOG_INFO, fmt, ap);
+	va_end(ap);
+	closelog();
+	errno = saved;
+}
+
+/* The system log's line for a command that failed after changing something. */
+void fb_log_failed(const char *cmd)
+{
+	const char *what, *why;
+
+	if (fb_first_error(&what, &why))
+		fb_log_event("%s failed", cmd);
+	else
+		fb_log_event("%s failed: %s: %s", cmd, what, why);
 }

@@ -1023,6 +1023,14 @@ static int vm_save(int argc, char **argv)
 			  stopped_at, t);
 	ret = EXIT_OK;
 out:
+	if (ret == EXIT_OK)
+		fb_log_event("vm save %s (%zu bytes of state)", name, state.len);
+	else if (stopped || stored) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "vm save %s", name);
+		fb_log_failed(cmd);
+	}
 	if (ret != EXIT_OK && (stopped || stored))
 		save_undo(&q, name, running, dev, &n, stored);
 	if (pidfd >= 0)
@@ -1394,6 +1402,14 @@ static int vm_restore(int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
+	if (ret == EXIT_OK)
+		fb_log_event("vm restore %s (QEMU pid %d, %s)", name, (int)pid, status);
+	else if (pid > 0) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "vm restore %s", name);
+		fb_log_failed(cmd);
+	}
 	if (ret != EXIT_OK && pid > 0 && kill(pid, SIGTERM) == 0)
 		progress("%s: not restored; stopped the QEMU it started (pid %d)",
 			 name, (int)pid);

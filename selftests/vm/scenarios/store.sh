@@ -151,6 +151,20 @@ lock_checks() {
 	ktap_check "rm once the lock is free" fastboot rm waited
 }
 
+# Every mutating command leaves one line in the system log (fastboot(8),
+# SYSTEM LOG); format's was logged when stage 1 formatted the store.
+journal_checks() {
+	ktap_check "format is in the system log" grep -q "fastboot\[[0-9]*\]: format\$" /tmp/messages
+	ktap_check "put is logged with its size" \
+		fb_logged "put journal (4097 bytes)" fastboot put journal /tmp/p4097
+	ktap_check "rm is logged" fb_logged "rm journal" fastboot rm journal
+	ktap_check "guest create is logged with its size" \
+		fb_logged "guest create jg (2.0 MiB)" fastboot guest create jg 2M
+	ktap_check "guest rm is logged" fb_logged "guest rm jg" fastboot guest rm jg
+	ktap_check "a failed rm that changed nothing is not logged" \
+		sh -c '! fastboot rm journal && sleep 1 && [ "$(grep -c "fastboot.*rm journal" /tmp/messages)" -eq 1 ]'
+}
+
 stage_1() {
 	load_checks
 	ktap_check "status: unformatted" fb_status_has '"state":"unformatted"'
@@ -167,6 +181,7 @@ stage_1() {
 	ktap_check "region parameter came from the command line" \
 		grep -qx "$FB_REGION" /sys/module/fastboot/parameters/region
 
+	ktap_check "syslogd runs (/dev/log)" fb_syslogd
 	ktap_check "format" fastboot format
 	ktap_check "status: ready, boot 1, reason first" \
 		fb_status_has '"boot":{"count":1,"reason":"first"}'
@@ -193,6 +208,8 @@ stage_1() {
 	ktap_check "remove the filler" fastboot rm filler
 	ktap_check "rm of a missing object fails" fb_expect_fails fastboot rm filler
 	ktap_check "objects intact after ENOSPC" fb_verify_all
+	head -c 4097 /dev/urandom >/tmp/p4097
+	journal_checks
 	output_checks
 	rm -f /tmp/huge /tmp/fill /tmp/big
 	get_checks

@@ -11,7 +11,7 @@
 #   stage 3: new marker; errors leave the store unchanged; a corrupted
 #            module whose source changed blocks a rollback; then --rollback
 #   stage 4: v1 again; boot history; a failed or interrupted update leaves
-#            no kernel loaded; --kernel without --initrd
+#            no kernel loaded; --kernel without --initrd; the system log
 . /selftests/fastboot.sh
 
 D=/mnt
@@ -191,8 +191,15 @@ stage_4() {
 		sh -c 'fastboot log --json | grep -q "\"boot\":4,\"reason\":\"update\",\"release\":\"[^\"]*\",\"image\":\"img.3\""'
 	ktap_check "disk mounted" fb_disk_mount
 	ktap_check "no kernel loaded yet" kexec_loaded 0
+	ktap_check "syslogd runs (/dev/log)" fb_syslogd
 	failed_update_checks
+	ktap_check "the interrupted update is in the system log" \
+		grep -q "fastboot\[[0-9]*\]: update failed: update: interrupted" /tmp/messages
 	kernel_only_checks
+	ktap_check "the update is in the system log" \
+		grep -q "fastboot\[[0-9]*\]: update to img\.[0-9]* (1 modules read, 0 reused, " /tmp/messages
+	ktap_check "disarm is in the system log" \
+		fb_logged "disarm (no crash kernel was loaded)" fastboot disarm
 	ktap_check "no kernel warnings" dmesg_clean
 }
 
