@@ -445,6 +445,15 @@ static int fuzz_one(const uint8_t *d, size_t n)
 	    reason != FB_REASON_CRASH && reason != FB_SEAL_DETACH)
 		fuzz_fail("seal reason %d", reason);
 	note("seal %d\n", reason);
+	{
+		char next[64];
+
+		memset(next, 0x55, sizeof(next));
+		if (fb_next_valid(&r, meta_at(res.slot), next) &&
+		    fb_name_valid(next, sizeof(next)))
+			fuzz_fail("next-boot record with a bad image name");
+		note("next-boot record '%.64s'\n", next);
+	}
 #ifdef FB_CRASH_MAGIC
 	s = fb_crash_valid(&r, meta_at(res.slot));
 	if (s < 0 || s > 2)
