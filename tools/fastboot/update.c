@@ -871,16 +871,24 @@ static int kexec_tools_load(int kfd, int ifd, const char *cmdline, bool crash)
 }
 
 /*
- * Test hook, documented in fastboot(8) (ENVIRONMENT): with
- * FASTBOOT_TEST_HOOK=sigterm-after-load the tool sends itself SIGTERM
- * right after the kernel is loaded, so the VM tests can interrupt an
- * update at that exact point.  Any other value does nothing.
+ * Test hooks, documented in fastboot(8) (ENVIRONMENT), for the VM test
+ * beds only.  FASTBOOT_TEST_HOOK=sigterm-after-load: the tool sends itself
+ * SIGTERM right after the kernel is loaded, so a test can interrupt an
+ * update at that exact point.  =no-kexec-file-load: kexec_file_load() is
+ * taken as refused (EPERM, as lockdown or an unsigned kernel refuse it),
+ * so a test can run the kexec_load fallback.  Any other value does
+ * nothing.
  */
-static void test_hook(const char *point)
+static bool test_hook_is(const char *point)
 {
 	const char *h = getenv("FASTBOOT_TEST_HOOK");
 
-	if (h && !strcmp(h, point))
+	return h && !strcmp(h, point);
+}
+
+static void test_hook(const char *point)
+{
+	if (test_hook_is(point))
 		kill(getpid(), SIGTERM);
 }
 
@@ -892,9 +900,15 @@ static int load_kernel(int kfd, int ifd, const char *cmdline, bool crash)
 {
 	unsigned long flags = (crash ? KEXEC_FILE_ON_CRASH : 0) |
 			      (ifd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0);
-	long r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
-			 cmdline, flags);
+	long r;
 
+	if (test_hook_is("no-kexec-file-load")) {
+		errno = EPERM;
+		r = -1;
+	} else {
+		r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
+			    cmdline, flags);
+	}
 	if (r == 0)
 		return 0;
 	if (errno == EPERM && geteuid() != 0)

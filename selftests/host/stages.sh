@@ -1,0 +1,215 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The `make check-host` scenario, run inside the Debian 12 host by
+# fbhost.service at the end of every boot (installed by scripts/mkhost.sh,
+# not by the packages).  Each boot is one stage; the next stage's number
+# is kept on the host's disk (/var/lib/fbhost/stage), written before the
+# step that reboots.  KTAP goes to the serial console (ttyS0), which the
+# harness (selftests/host/run.sh) reads.
+#
+#   1  cold boot: the units attached the store (in the initrd), format,
+#      a blob and a guest region; update-grub writes the fragments;
+#      fastboot-arm.service arms; `fastboot update` with no arguments
+#      (/vmlinuz, /initrd.img: the distro's own kernel and initramfs-tools
+#      initrd) through `systemctl kexec`
+#   2  reason update, everything intact; the shutdown did not disarm;
+#      the arm unit armed again; panic (sysrq c)
+#   3  the crash kernel booted the Debian system: reason crash, the crash
+#      record, everything intact; `fastboot update --from-store`
+#   4  full memory, reason update; a kernel package reinstalled (its
+#      postinst.d hooks: dkms, initramfs-tools, fastboot); `fastboot
+#      update` with no arguments through the kexec_load fallback
+#   5  reason update, everything intact; `systemctl stop fastboot-arm`
+#      disarms; power off
+set -u
+
+STATE=/var/lib/fbhost
+LOG=$STATE/logs
+CONSOLE=${FBHOST_CONSOLE:-/dev/ttyS0}
+BLOB_SIZE=1M
+GUEST_SIZE=64M
+LAST=5
+n=0
+failed=0
+mkdir -p "$LOG"
+exec 3>>"$CONSOLE"
+stage=$(cat "$STATE/stage" 2>/dev/null || echo 1)
+
+out() { printf '%s\n' "$*" >&3; }
+ok() { n=$((n + 1)); out "ok $n $1"; }
+# not_ok DESC [FILE]: with the tail of FILE as diagnostics.
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	out "not ok $n $1"
+	if [ -n "${2:-}" ] && [ -s "$2" ]; then
+		tail -n 20 "$2" | sed 's/^/#   /' >&3
+	fi
+}
+# check DESC CMD...: CMD's output goes to $LOG/last, shown on failure.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$LOG/last" 2>&1; then ok "$desc"; else not_ok "$desc" "$LOG/last"; fi
+}
+diag() { sed 's/^/#   /' "$@" >&3; }
+finish_stage() {
+	out "1..$n"
+	out "# stage $stage of host: $n tests, $failed failed"
+}
+next_stage() { echo "$1" >"$STATE/stage"; sync; }
+# bail REASON: stop here, powering off, so the harness sees it at once.
+bail() {
+	out "Bail out! $*"
+	finish_stage
+	sync
+	systemctl poweroff
+	exit 1
+}
+
+status_has() { fastboot status --json | grep -qF -- "$1"; }
+mem_mib() { echo $(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024)); }
+crash_loaded() { test "$(cat /sys/kernel/kexec_crash_loaded)" = "$1"; }
+
+booted() {
+	local st
+	st=$(systemctl is-system-running --wait 2>/dev/null)
+	systemctl is-active --quiet multi-user.target || { echo "multi-user.target: not active ($st)"; return 1; }
+	if [ "$st" != running ]; then
+		echo "system state: $st"
+		systemctl --failed --no-legend --no-pager
+		return 1
+	fi
+}
+
+# The store came from the initrd: the module's first line precedes the
+# root file system's mount in this boot's kernel log.
+attached_in_initrd() {
+	local fb root
+	fb=$(dmesg | grep -n '\] fastboot: ' | head -n 1 | cut -d: -f1)
+	root=$(dmesg | grep -n 'EXT4-fs (vda): mounted' | head -n 1 | cut -d: -f1)
+	echo "first fastboot line: ${fb:-none}; root mounted at line: ${root:-none}"
+	[ -n "$fb" ] && [ -n "$root" ] && [ "$fb" -lt "$root" ]
+}
+
+# objects_intact: the blob and the guest region hold what stage 1 wrote.
+objects_intact() {
+	check "blob intact" sh -c "fastboot get blob | sha256sum | cut -d' ' -f1 | grep -qx \$(cat $STATE/blob.sha)"
+	check "guest region intact" sh -c "cmp -n \$(stat -c %s $STATE/pattern) \$(fastboot guest path vm0) $STATE/pattern"
+}
+
+# booted_by REASON: this boot's reason, and the kernel knows its image.
+booted_by() {
+	check "boot reason $1" status_has "\"reason\":\"$1\""
+	check "fastboot.service active" systemctl is-active fastboot.service
+	check "the image is known (no mismatch)" sh -c '! fastboot status --json | grep -q image_mismatch'
+}
+
+# journal_has BOOT PATTERN: a fastboot syslog line of boot BOOT (0, -1).
+journal_has() { journalctl -b "$1" -t fastboot --no-pager -o cat | grep -E -- "$2"; }
+
+# update_and_wait DESC ARGS...: `fastboot update ARGS` through systemctl
+# kexec; this boot ends there.
+update_and_wait() {
+	local desc=$1
+	shift
+	next_stage $((stage + 1))
+	finish_stage
+	if env "${UPDATE_ENV[@]}" fastboot update "$@" >"$LOG/update-$stage" 2>&1; then
+		out "# stage $stage: $desc: fastboot update returned 0, waiting for systemctl kexec"
+		sleep 600
+		bail "stage $stage: no reboot 600 s after fastboot update"
+	fi
+	n=0 failed=0
+	not_ok "$desc" "$LOG/update-$stage"
+	bail "stage $stage: fastboot update failed"
+}
+UPDATE_ENV=(FBHOST=1)
+
+stage_1() {
+	check "reached multi-user.target, no failed unit" booted
+	check "fastboot.service active" systemctl is-active fastboot.service
+	check "the store was attached in the initrd, before the root mount" attached_in_initrd
+	check "the initrd carries fastboot.ko and the tool" sh -c \
+		"lsinitramfs /boot/initrd.img-\$(uname -r) | grep -q 'fastboot.ko' && lsinitramfs /boot/initrd.img-\$(uname -r) | grep -q 'sbin/fastboot\$'"
+	check "format" fastboot format
+	check "put a blob" sh -c "head -c $BLOB_SIZE /dev/urandom >$STATE/blob && fastboot put blob $STATE/blob"
+	sha256sum "$STATE/blob" | cut -d' ' -f1 >"$STATE/blob.sha"
+	check "create a guest region" fastboot guest create vm0 "$GUEST_SIZE"
+	check "fill it" sh -c "head -c 4M /dev/urandom >$STATE/pattern && dd if=$STATE/pattern of=\$(fastboot guest path vm0) bs=1M conv=notrunc status=none"
+	check "the put is in the journal" journal_has 0 '^put blob'
+	# GRUB: what /etc/default/grub.d/fastboot.cfg makes of the config.
+	mkdir -p /boot/grub
+	check "update-grub" update-grub
+	check "grub.cfg boots with the region's fragments, \$ escaped" sh -c \
+		"grep -E '^[[:space:]]*linux[[:space:]]' /boot/grub/grub.cfg | head -n 1 | tee /dev/stderr |
+		 grep -F 'memmap=256M\\\$0x40000000' | grep -F 'fastboot.region=256M@0x40000000' | grep -qF 'crashkernel=384M'"
+	check "fastboot setup: nothing missing" sh -c '! fastboot setup | grep -qi missing'
+	# Arming at boot, as an admin turns it on.
+	sed -i 's/^FASTBOOT_ARM=.*/FASTBOOT_ARM=yes/' /etc/default/fastboot
+	check "systemctl start fastboot-arm" systemctl start fastboot-arm.service
+	check "armed" status_has '"armed":true'
+	check "a crash kernel is loaded" crash_loaded 1
+	update_and_wait "update with no arguments through systemctl kexec"
+}
+
+stage_2() {
+	check "reached multi-user.target, no failed unit" booted
+	booted_by update
+	objects_intact
+	check "the update is in the previous boot's journal" journal_has -1 '^update to img\.'
+	check "the shutdown into kexec did not disarm" sh -c '! journalctl -b -1 -t fastboot -o cat | grep -q disarm'
+	check "fastboot-arm.service armed this boot" sh -c 'systemctl is-active fastboot-arm.service && grep -qx 1 /sys/kernel/kexec_crash_loaded'
+	check "armed" status_has '"armed":true'
+	next_stage 3
+	finish_stage
+	sync
+	echo c >/proc/sysrq-trigger
+	sleep 60
+	bail "stage 2: still running after the panic"
+}
+
+stage_3() {
+	check "reached multi-user.target, no failed unit" booted
+	check "running in the crash kernel's memory ($(mem_mib) MiB)" test "$(mem_mib)" -lt 1024
+	booted_by crash
+	check "the crash record" sh -c 'fastboot log --json | grep -q "\"crash\":{" && fastboot log --json | grep -qi sysrq'
+	objects_intact
+	update_and_wait "update --from-store through systemctl kexec" --from-store
+}
+
+stage_4() {
+	check "reached multi-user.target, no failed unit" booted
+	check "full memory again ($(mem_mib) MiB)" test "$(mem_mib)" -gt 1024
+	booted_by update
+	objects_intact
+	check "reinstall the kernel package (postinst.d hooks)" sh -c \
+		"apt-get install -y --reinstall $STATE/debs/linux-image-*.deb >$LOG/kernel-install 2>&1"
+	diag < <(grep -i 'fastboot\|dkms\|initramfs' "$LOG/kernel-install" | tail -n 12)
+	check "dkms: built for $(uname -r)" sh -c "dkms status fastboot -k \$(uname -r) | grep -q installed"
+	check "the new initrd carries fastboot.ko" sh -c "lsinitramfs /initrd.img | grep -q fastboot.ko"
+	UPDATE_ENV=(FASTBOOT_TEST_HOOK=no-kexec-file-load)
+	update_and_wait "update with no arguments through kexec_load (kexec(8))"
+}
+
+stage_5() {
+	check "reached multi-user.target, no failed unit" booted
+	booted_by update
+	objects_intact
+	check "the previous update fell back to kexec_load" grep -q 'falling back to kexec_load' "$LOG/update-4"
+	check "systemctl stop fastboot-arm disarms" systemctl stop fastboot-arm.service
+	check "not armed" sh -c 'fastboot status --json | grep -q "\"armed\":false" && grep -qx 0 /sys/kernel/kexec_crash_loaded'
+	check "the disarm is in the journal" journal_has 0 'disarm'
+	finish_stage
+	out "# fbtest-done host"
+	sync
+	systemctl poweroff
+}
+
+out ""
+out "KTAP version 1"
+out "# stage $stage of host"
+case "$stage" in
+[1-$LAST]) "stage_$stage" ;;
+*) bail "unknown stage '$stage'" ;;
+esac
