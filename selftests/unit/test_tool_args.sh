@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016 # the $ in expected outputs are literal
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 #
 # The tool's numeric arguments, end to end: a malformed or out-of-range
@@ -166,6 +167,44 @@ else
 	fail=$((fail + 1))
 	echo "not ok $n update --dry-run --json without a store: store_checked false"
 fi
+
+# setup names the words the GRUB fragment adds, from the --config file.
+# json_has DESCRIPTION STRING ARGS...: stdout of `fastboot ARGS` has STRING.
+json_has() {
+	what=$1
+	want=$2
+	shift 2
+	n=$((n + 1))
+	if "$TOOL" "$@" 2>/dev/null | grep -qF -- "$want"; then
+		pass=$((pass + 1))
+		echo "ok $n $what"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n $what"
+		"$TOOL" "$@" 2>&1 | sed 's/^/# /'
+	fi
+}
+printf 'FASTBOOT_REGION=256M@0x40000000\nFASTBOOT_CRASHKERNEL=384M\n' > "$conf"
+json_has "setup --json: the GRUB fragment's words" \
+	'"words":"memmap=256M$0x40000000 fastboot.region=256M@0x40000000 crashkernel=384M"' \
+	setup --config "$conf" --json
+json_has "setup --json: ... and as written in grub.cfg" \
+	'"grub_cfg":"memmap=256M\\$0x40000000 fastboot.region=256M@0x40000000 crashkernel=384M"' \
+	setup --config "$conf" --json
+json_has "setup: the human output says what update-grub appends" \
+	'update-grub appends to GRUB_CMDLINE_LINUX: memmap=256M$0x40000000 fastboot.region=256M@0x40000000 crashkernel=384M' \
+	setup --config "$conf"
+printf 'FASTBOOT_REGION=256M@0x40000000\n' > "$conf"
+json_has "setup --json: FASTBOOT_CRASHKERNEL unset: no crashkernel=" \
+	'"words":"memmap=256M$0x40000000 fastboot.region=256M@0x40000000","grub_cfg"' \
+	setup --config "$conf" --json
+printf 'FASTBOOT_REGION="256M@0x40000000;reboot"\n' > "$conf"
+json_has "setup --json: a region with shell syntax: the fragment adds nothing" \
+	'"words":"","grub_cfg":"","why":"FASTBOOT_REGION=256M@0x40000000;reboot in' \
+	setup --config "$conf" --region 256M@0x40000000 --json
+printf 'FASTBOOT_REGION=\n' > "$conf"
+json_has "setup: FASTBOOT_REGION empty: update-grub adds nothing" \
+	'update-grub adds nothing' setup --config "$conf" --region 256M@0x40000000
 
 echo "1..$n"
 echo "$pass passed, $fail failed"
