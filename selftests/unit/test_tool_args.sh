@@ -1,6 +1,6 @@
 #!/bin/sh
-# shellcheck disable=SC2016 # the $ in expected outputs are literal
 # SPDX-License-Identifier: GPL-2.0 OR MIT
+# shellcheck disable=SC2016 # the $ in expected outputs are literal
 #
 # The tool's numeric arguments, end to end: a malformed or out-of-range
 # number is a usage error (exit 2) before anything is opened; a good one
