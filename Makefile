@@ -62,6 +62,9 @@ clean:
 #                  without DESTDIR also `dkms install` it for the running kernel
 #   make dkms-check  scripts/dkms-check.sh: dkms add, build, remove (root)
 #   make check-cli   selftests/cli-consistency.sh: tool, man page, completion
+#   make check-hostfiles  selftests/hostfiles-check.sh: the GRUB fragment,
+#                    the kernel hook, the initramfs-tools hook and script
+#                    (with stand-ins; mkinitramfs if there)
 #   make deb         scripts/deb.sh: the Debian packages fastboot and
 #                    fastboot-dkms (debian/), built in a copy of the tree,
 #                    into build/deb/
@@ -157,13 +160,16 @@ dkms-check:
 check-cli: tool
 	selftests/cli-consistency.sh
 
+check-hostfiles: tool
+	selftests/hostfiles-check.sh $(KVER)
+
 deb:
 	scripts/deb.sh
 
 check-deb:
 	selftests/deb-check.sh
 
-.PHONY: install uninstall install-dkms dkms-check check-cli deb check-deb
+.PHONY: install uninstall install-dkms dkms-check check-cli check-hostfiles deb check-deb
 
 # ---------------------------------------------------------------------------
 # Other Debian kernels (scripts/kernels.sh, scripts/check-kernels.sh).
