@@ -196,6 +196,10 @@ for i in 0 1 2 3; do
 done
 hook postinst.d ""
 check "kernel hook: without DEB_MAINT_PARAMS (run by hand): runs" test -e "$t/tool.calls"
+# Debian's linux-image postinst passes DEB_MAINT_PARAMS="$*", unquoted.
+hook postinst.d "configure 6.1.0-98-amd64"
+check "kernel hook: DEB_MAINT_PARAMS=\"configure 6.1.0-98-amd64\" (as linux-image's postinst sets it): runs" \
+	test -e "$t/tool.calls"
 rm "$t/bin/fastboot"
 hook postinst.d "'configure'"
 check "kernel hook: fastboot removed (the hook, a conffile, left): exit 0, silent" \
