@@ -49,15 +49,22 @@ clean:
 # Installing on a host (packaging/, dkms.conf).
 #
 #   make install   [DESTDIR=...] [PREFIX=/usr]  the tool, fastboot(8), bash
-#                  completion and systemd units under PREFIX; the config files
-#                  /etc/default/fastboot and /etc/modprobe.d/fastboot.conf,
-#                  kept when present and changed
-#   make uninstall [DESTDIR=...] [PREFIX=/usr]  the same, removed (config files
-#                  only when unchanged)
+#                  completion and systemd units under PREFIX; the
+#                  initramfs-tools hook and boot script under INITRAMFSDIR
+#                  (/usr/share/initramfs-tools); under SYSCONFDIR (/etc),
+#                  kept when present and changed: /etc/default/fastboot,
+#                  /etc/modprobe.d/fastboot.conf, the GRUB fragment
+#                  /etc/default/grub.d/fastboot.cfg and the kernel hooks
+#                  /etc/kernel/post{inst,rm}.d/zz-fastboot
+#   make uninstall [DESTDIR=...] [PREFIX=/usr]  the same, removed (the files
+#                  under SYSCONFDIR only when unchanged)
 #   make install-dkms [DESTDIR=...]  the module source to /usr/src/fastboot-VER;
 #                  without DESTDIR also `dkms install` it for the running kernel
 #   make dkms-check  scripts/dkms-check.sh: dkms add, build, remove (root)
 #   make check-cli   selftests/cli-consistency.sh: tool, man page, completion
+#   make check-hostfiles  selftests/hostfiles-check.sh: the GRUB fragment,
+#                    the kernel hook, the initramfs-tools hook and script
+#                    (with stand-ins; mkinitramfs if there)
 #   make deb         scripts/deb.sh: the Debian packages fastboot and
 #                    fastboot-dkms (debian/), built in a copy of the tree,
 #                    into build/deb/
@@ -70,15 +77,24 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
+# initramfs-tools reads its hooks and scripts from here (and /etc) only.
+INITRAMFSDIR ?= /usr/share/initramfs-tools
 DKMSSRCDIR ?= /usr/src
 INSTALL ?= install
 # The version is written once, as PACKAGE_VERSION in dkms.conf.
 FB_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$$/\1/p' dkms.conf)
 FB_UNITS := fastboot.service fastboot-arm.service
-FB_CONFIGS := default/fastboot modprobe.d/fastboot.conf
+# Under SYSCONFDIR, as SOURCE-in-packaging/:DESTINATION:MODE.
+FB_CONFIGS := default/fastboot:default/fastboot:0644 \
+	modprobe.d/fastboot.conf:modprobe.d/fastboot.conf:0644 \
+	grub/fastboot.cfg:default/grub.d/fastboot.cfg:0644 \
+	kernel/zz-fastboot:kernel/postinst.d/zz-fastboot:0755 \
+	kernel/zz-fastboot:kernel/postrm.d/zz-fastboot:0755
+# Under INITRAMFSDIR, from packaging/initramfs-tools/.
+FB_INITRAMFS := hooks/fastboot scripts/init-top/fastboot
 FB_DKMS_FILES := Kbuild dkms.conf kmod/Kbuild \
 	$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h kmod/uapi/*.h)
-# Paths in the units, for another PREFIX or SYSCONFDIR.
+# Paths in the units and scripts, for another PREFIX or SYSCONFDIR.
 FB_UNIT_SED := -e 's|/usr/sbin/fastboot|$(SBINDIR)/fastboot|g' \
 	-e 's|/etc/default/fastboot|$(SYSCONFDIR)/default/fastboot|g'
 
@@ -91,24 +107,36 @@ install: tool
 		sed $(FB_UNIT_SED) packaging/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
-	@for f in $(FB_CONFIGS); do \
-		d=$(DESTDIR)$(SYSCONFDIR)/$$f; \
-		if [ -e $$d ] && ! cmp -s packaging/$$f $$d; then \
-			echo "install: keeping $$d (changed; new one in packaging/$$f)"; \
+	for f in $(FB_INITRAMFS); do \
+		$(INSTALL) -d $(DESTDIR)$(INITRAMFSDIR)/$$(dirname $$f) && \
+		sed $(FB_UNIT_SED) packaging/initramfs-tools/$$f >$(DESTDIR)$(INITRAMFSDIR)/$$f && \
+		chmod 0755 $(DESTDIR)$(INITRAMFSDIR)/$$f || exit 1; \
+	done
+	@for c in $(FB_CONFIGS); do \
+		src=packaging/$${c%%:*}; rest=$${c#*:}; mode=$${rest#*:}; \
+		d=$(DESTDIR)$(SYSCONFDIR)/$${rest%%:*}; \
+		$(INSTALL) -d $$(dirname $$d) && \
+		sed $(FB_UNIT_SED) $$src >$$d.fb-new || exit 1; \
+		if [ -e $$d ] && ! cmp -s $$d.fb-new $$d; then \
+			echo "install: keeping $$d (changed; new one in $$src)"; \
+			rm -f $$d.fb-new; \
 		else \
-			echo "$(INSTALL) -D -m 0644 packaging/$$f $$d"; \
-			$(INSTALL) -D -m 0644 packaging/$$f $$d || exit 1; \
+			echo "$(INSTALL) -D -m $$mode $$src $$d"; \
+			$(INSTALL) -D -m $$mode $$d.fb-new $$d && rm -f $$d.fb-new || exit 1; \
 		fi; \
 	done
-	@echo "install: done; then: systemctl daemon-reload; systemctl enable fastboot.service fastboot-arm.service"
+	@echo "install: done; then: systemctl daemon-reload; systemctl enable fastboot.service fastboot-arm.service;"
+	@echo "install: after setting FASTBOOT_REGION in $(SYSCONFDIR)/default/fastboot: update-initramfs -u; update-grub"
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fastboot $(DESTDIR)$(MANDIR)/man8/fastboot.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/fastboot \
-		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(FB_UNITS))
-	@for f in $(FB_CONFIGS); do \
-		d=$(DESTDIR)$(SYSCONFDIR)/$$f; \
-		if [ -e $$d ] && ! cmp -s packaging/$$f $$d; then \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(FB_UNITS)) \
+		$(addprefix $(DESTDIR)$(INITRAMFSDIR)/,$(FB_INITRAMFS))
+	@for c in $(FB_CONFIGS); do \
+		src=packaging/$${c%%:*}; rest=$${c#*:}; \
+		d=$(DESTDIR)$(SYSCONFDIR)/$${rest%%:*}; \
+		if [ -e $$d ] && ! sed $(FB_UNIT_SED) $$src | cmp -s - $$d; then \
 			echo "uninstall: keeping $$d (changed)"; \
 		else \
 			echo "rm -f $$d"; rm -f $$d; \
@@ -132,13 +160,16 @@ dkms-check:
 check-cli: tool
 	selftests/cli-consistency.sh
 
+check-hostfiles: tool
+	selftests/hostfiles-check.sh $(KVER)
+
 deb:
 	scripts/deb.sh
 
 check-deb:
 	selftests/deb-check.sh
 
-.PHONY: install uninstall install-dkms dkms-check check-cli deb check-deb
+.PHONY: install uninstall install-dkms dkms-check check-cli check-hostfiles deb check-deb
 
 # ---------------------------------------------------------------------------
 # Other Debian kernels (scripts/kernels.sh, scripts/check-kernels.sh).

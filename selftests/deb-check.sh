@@ -5,7 +5,10 @@
 # each package's control fields, file list, conffiles and maintainer
 # scripts; then, as root, install both the way an admin does
 # (apt-get install ./build/deb/...), check that DKMS built the module for
-# KVER, the units are enabled and the tool runs, then apt-get remove and
+# KVER, the units are enabled and the tool runs, that the update-initramfs
+# trigger put the module, the tool and the init-top script into KVER's
+# initrd (/boot/initrd.img-KVER is rebuilt: at install, reinstall, remove)
+# and that the tool takes that initrd without --force, then apt-get remove and
 # apt-get purge and check what each leaves (Debian policy: conffiles and
 # enablement state kept on remove, everything gone on purge).
 #
@@ -150,9 +153,20 @@ for p in /usr/sbin/fastboot /usr/share/man/man8/fastboot.8.gz \
 	/lib/systemd/system/fastboot.service \
 	/lib/systemd/system/fastboot-arm.service \
 	/etc/default/fastboot /etc/modprobe.d/fastboot.conf \
+	/etc/default/grub.d/fastboot.cfg \
+	/etc/kernel/postinst.d/zz-fastboot /etc/kernel/postrm.d/zz-fastboot \
+	/usr/share/initramfs-tools/hooks/fastboot \
+	/usr/share/initramfs-tools/scripts/init-top/fastboot \
 	/usr/share/doc/fastboot/copyright; do
 	check "fastboot ships $p" grep -qx "$p" "$tmp/tool.list"
 done
+dpkg-deb -c "$tool_deb" | awk '{print $1, $6}' | sed 's| \./| /|' >"$tmp/tool.modes"
+check "fastboot: the hooks and scripts are executable, the GRUB fragment is not" \
+	sh -c "grep -qx -- '-rwxr-xr-x /etc/kernel/postinst.d/zz-fastboot' '$tmp/tool.modes' &&
+		grep -qx -- '-rwxr-xr-x /etc/kernel/postrm.d/zz-fastboot' '$tmp/tool.modes' &&
+		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/hooks/fastboot' '$tmp/tool.modes' &&
+		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/scripts/init-top/fastboot' '$tmp/tool.modes' &&
+		grep -qx -- '-rw-r--r-- /etc/default/grub.d/fastboot.cfg' '$tmp/tool.modes'"
 check "fastboot ships no module source" sh -c "! grep -q '^/usr/src' '$tmp/tool.list'"
 src=/usr/src/fastboot-$VER
 for p in dkms.conf Kbuild kmod/Kbuild kmod/main.c kmod/format.h kmod/uapi/fastboot.h; do
@@ -166,9 +180,15 @@ check "fastboot-dkms: its dkms.conf is the tree's" cmp -s "$tmp/dkms.conf" dkms.
 # --- conffiles and maintainer scripts ---------------------------------------
 dpkg-deb -e "$tool_deb" "$tmp/tool.ctl"
 dpkg-deb -e "$dkms_deb" "$tmp/dkms.ctl"
-check "fastboot: conffiles are /etc/default/fastboot and /etc/modprobe.d/fastboot.conf" \
-	test "$(sort "$tmp/tool.ctl/conffiles" 2>/dev/null | tr '\n' ' ')" = \
-	"/etc/default/fastboot /etc/modprobe.d/fastboot.conf "
+# Every file under /etc is a conffile (policy 10.7.2), the GRUB fragment and
+# the kernel hooks too: remove keeps them (they then do nothing, the tool
+# being gone), purge removes them.  The initramfs-tools hook and script
+# are under /usr: removed with the package.
+CONFFILES="/etc/default/fastboot /etc/default/grub.d/fastboot.cfg /etc/kernel/postinst.d/zz-fastboot /etc/kernel/postrm.d/zz-fastboot /etc/modprobe.d/fastboot.conf "
+check "fastboot: conffiles are $CONFFILES" \
+	test "$(LC_ALL=C sort "$tmp/tool.ctl/conffiles" 2>/dev/null | tr '\n' ' ')" = "$CONFFILES"
+check "fastboot: triggers update-initramfs (activate-noawait; dh_installinitramfs)" \
+	grep -qx 'activate-noawait update-initramfs' "$tmp/tool.ctl/triggers"
 check "fastboot-dkms: no conffiles" test ! -e "$tmp/dkms.ctl/conffiles"
 for u in fastboot.service fastboot-arm.service; do
 	check "fastboot postinst enables $u" \
@@ -261,9 +281,47 @@ check "the tool runs without shared libraries (static)" \
 	sh -c "! ldd /usr/sbin/fastboot >/dev/null 2>&1"
 check "man fastboot and its completion are installed" \
 	test -s /usr/share/man/man8/fastboot.8.gz -a -s /usr/share/bash-completion/completions/fastboot
-check "dpkg lists both conffiles" \
-	test "$(dpkg-query -W -f='${Conffiles}\n' fastboot | awk 'NF {print $1}' | sort | tr '\n' ' ')" = \
-	"/etc/default/fastboot /etc/modprobe.d/fastboot.conf "
+check "dpkg lists the conffiles" \
+	test "$(dpkg-query -W -f='${Conffiles}\n' fastboot | awk 'NF {print $1}' | LC_ALL=C sort | tr '\n' ' ')" = \
+	"$CONFFILES"
+
+# The update-initramfs trigger rebuilt the initrd of KVER (the newest
+# kernel) after DKMS built the module: it carries fastboot.ko, the tool,
+# the region file and the init-top script, and is an image that
+# `fastboot update` boots without --force (a dry run: no store here).
+initrd=/boot/initrd.img-$KVER
+if [ -e "$initrd" ] && [ -e "/boot/vmlinuz-$KVER" ] && command -v lsinitramfs >/dev/null 2>&1; then
+	lsinitramfs "$initrd" >"$tmp/initrd.list" 2>&1
+	for p in "usr/lib/modules/$KVER/updates/dkms/fastboot.ko" usr/sbin/fastboot \
+		conf/fastboot.conf scripts/init-top/fastboot; do
+		check "the installation's update-initramfs put /$p into $initrd" \
+			grep -qx "$p" "$tmp/initrd.list"
+	done
+	if [ -e /dev/fastboot ]; then
+		skip "fastboot update --dry-run on $initrd without a store" "a store is attached here"
+	elif /usr/sbin/fastboot update --dry-run --kernel "/boot/vmlinuz-$KVER" --initrd "$initrd" \
+		--cmdline "root=/dev/vda memmap=256M\$0x40000000 fastboot.region=256M@0x40000000" \
+		>"$tmp/log" 2>&1; then
+		ok "fastboot update --dry-run: Debian's $initrd is a valid image (fastboot.ko for $KVER found, no --force)"
+	else
+		not_ok "fastboot update --dry-run: Debian's $initrd is a valid image (fastboot.ko for $KVER found, no --force)" "$tmp/log"
+	fi
+	# The kernel hook, as the kernel package's postinst runs it.
+	if [ -e /vmlinuz ] && [ "$(readlink -f /vmlinuz)" = "/boot/vmlinuz-$KVER" ]; then
+		DEB_MAINT_PARAMS="'configure'" /etc/kernel/postinst.d/zz-fastboot "$KVER" \
+			"/boot/vmlinuz-$KVER" >"$tmp/log" 2>&1
+		rc=$?
+		if [ "$rc" = 0 ] && grep -q "kernel $KVER installed: the default production image /vmlinuz + /initrd.img is valid" "$tmp/log"; then
+			ok "/etc/kernel/postinst.d/zz-fastboot $KVER: exit 0, the default image valid"
+		else
+			not_ok "/etc/kernel/postinst.d/zz-fastboot $KVER: exit 0, the default image valid (exit $rc)" "$tmp/log"
+		fi
+	else
+		skip "/etc/kernel/postinst.d/zz-fastboot on the default image" "/vmlinuz is not /boot/vmlinuz-$KVER"
+	fi
+else
+	skip "the initrd made by the installation" "no $initrd, /boot/vmlinuz-$KVER or lsinitramfs"
+fi
 
 # An upgrade (here a reinstallation: the same maintainer scripts run) keeps
 # the admin's choice of units and rebuilds the module.
@@ -299,6 +357,24 @@ check "after remove: the tool, man page, completion and unit files are gone" \
 check "after remove: the changed /etc/default/fastboot is kept" \
 	grep -q '^FASTBOOT_TEST_MARK=deb-check' /etc/default/fastboot
 check "after remove: /etc/modprobe.d/fastboot.conf is kept" test -s /etc/modprobe.d/fastboot.conf
+check "after remove: the GRUB fragment and the kernel hooks are kept (conffiles)" \
+	test -s /etc/default/grub.d/fastboot.cfg -a -x /etc/kernel/postinst.d/zz-fastboot \
+	-a -x /etc/kernel/postrm.d/zz-fastboot
+check "after remove: the initramfs-tools hook and script are gone" \
+	test ! -e /usr/share/initramfs-tools/hooks/fastboot -a \
+	! -e /usr/share/initramfs-tools/scripts/init-top/fastboot
+# With the tool gone the kept files do nothing: a kernel installation, an
+# update-grub are as without fastboot.
+out=$(DEB_MAINT_PARAMS="'configure'" /etc/kernel/postinst.d/zz-fastboot "$KVER" 2>&1)
+rc=$?
+check "after remove: the kernel hook exits 0 and says nothing" test "$rc" = 0 -a -z "$out"
+printf 'FASTBOOT_REGION=256M@0x40000000\n' >>/etc/default/fastboot
+out=$(GRUB_CMDLINE_LINUX=quiet sh -ec '. /etc/default/grub.d/fastboot.cfg; echo "$GRUB_CMDLINE_LINUX"' 2>&1)
+check "after remove: the GRUB fragment adds nothing, even with FASTBOOT_REGION set" test "$out" = quiet
+if [ -e "$initrd" ] && command -v lsinitramfs >/dev/null 2>&1; then
+	check "after remove: the trigger's update-initramfs left fastboot out of $initrd" \
+		sh -c "! lsinitramfs '$initrd' 2>/dev/null | grep -q -e 'fastboot.ko' -e 'usr/sbin/fastboot'"
+fi
 # debhelper keeps the enablement links (the admin's enable/disable choice,
 # restored by a reinstall) until purge; with the unit files gone they lead
 # nowhere, so the units are disabled in effect.
@@ -317,8 +393,10 @@ else
 fi
 check "after purge: dpkg knows neither package" \
 	sh -c "! dpkg-query -W -f='\${db:Status-Abbrev}\n' fastboot fastboot-dkms 2>/dev/null | grep -qv '^un'"
-check "after purge: /etc/default/fastboot and /etc/modprobe.d/fastboot.conf are gone" \
-	test ! -e /etc/default/fastboot -a ! -e /etc/modprobe.d/fastboot.conf
+check "after purge: every conffile is gone ($CONFFILES)" \
+	sh -c "! ls $CONFFILES 2>/dev/null | grep -q ."
+check "after purge: /etc/default/grub.d is not left empty by us" \
+	sh -c "! test -d /etc/default/grub.d || ls -A /etc/default/grub.d | grep -q ."
 check "after purge: no enablement links, no deb-systemd-helper state" \
 	sh -c "! test -L /etc/systemd/system/sysinit.target.wants/fastboot.service &&
 		! test -L /etc/systemd/system/multi-user.target.wants/fastboot-arm.service &&

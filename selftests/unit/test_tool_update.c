@@ -317,6 +317,16 @@ static void test_vermagic(void)
 	ret = vermagic_of(k, klen, i, ilen, msg, sizeof(msg));
 	ok(ret != 0 && strstr(msg, "cannot read the vermagic"),
 	   "check_vermagic: a vermagic of blanks is unreadable");
+	free(i);
+	/*
+	 * A Debian initrd (mkinitramfs): an uncompressed early cpio (CPU
+	 * microcode) padded with zeros to 512 bytes, then the main archive,
+	 * zstd compressed, with fastboot.ko where DKMS installs it.
+	 */
+	i = corpus_file("debian-early-cpio-then-zstd", &ilen);
+	ret = vermagic_of(k, klen, i, ilen, msg, sizeof(msg));
+	ok(ret == 0 && !msg[0],
+	   "check_vermagic: a Debian initrd (early cpio, then zstd) carrying a matching fastboot.ko passes");
 	free(k);
 	free(i);
 	ok_no_leak("check_vermagic");
@@ -368,6 +378,65 @@ static void test_many_records(void)
 	ok_no_leak("load_records and commit_image");
 }
 
+/* touch ROOT/PATH (directories made as needed) */
+static void touch(const char *root, const char *path)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/boot", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s%s", root, path);
+	f = fopen(p, "w");
+	if (!f)
+		abort();
+	fclose(f);
+}
+
+/*
+ * The default image with no image option and nothing configured: /vmlinuz
+ * and /initrd.img, else /boot/vmlinuz and /boot/initrd.img; no initramfs
+ * when there is none; the running command line unless --cmdline.
+ */
+static void test_default_image(void)
+{
+	char root[] = "/tmp/fb-default-XXXXXX", p[512];
+	struct opts o;
+
+	if (!mkdtemp(root))
+		abort();
+	memset(&o, 0, sizeof(o));
+	default_image(&o, root);
+	ok(o.default_image && !strcmp(o.kernel, "/boot/vmlinuz") && !o.n_initrd &&
+	   o.reuse_cmdline,
+	   "default image: with no kernel anywhere, /boot/vmlinuz is named (the error names it)");
+	touch(root, "/boot/vmlinuz");
+	touch(root, "/boot/initrd.img");
+	memset(&o, 0, sizeof(o));
+	default_image(&o, root);
+	ok(!strcmp(o.kernel, "/boot/vmlinuz") && o.n_initrd == 1 &&
+	   !strcmp(o.initrd[0], "/boot/initrd.img"),
+	   "default image: /boot/vmlinuz + /boot/initrd.img (link_in_boot)");
+	touch(root, "/vmlinuz");
+	memset(&o, 0, sizeof(o));
+	default_image(&o, root);
+	ok(!strcmp(o.kernel, "/vmlinuz") && !o.n_initrd,
+	   "default image: /vmlinuz without /initrd.img boots without initramfs");
+	touch(root, "/initrd.img");
+	memset(&o, 0, sizeof(o));
+	o.cmdline = "root=/dev/vda";
+	default_image(&o, root);
+	ok(!strcmp(o.kernel, "/vmlinuz") && o.n_initrd == 1 &&
+	   !strcmp(o.initrd[0], "/initrd.img") && !o.reuse_cmdline,
+	   "default image: /vmlinuz + /initrd.img, with --cmdline kept");
+	for (const char *const *f = (const char *const[]){ "/vmlinuz", "/initrd.img",
+			"/boot/vmlinuz", "/boot/initrd.img", "/boot", NULL }; *f; f++) {
+		snprintf(p, sizeof(p), "%s%s", root, *f);
+		remove(p);
+	}
+	rmdir(root);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -377,6 +446,7 @@ int main(void)
 	test_vermagic_map_fails();
 	test_vermagic();
 	test_many_records();
+	test_default_image();
 	printf("1..%d\n", n_test);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -33,7 +33,9 @@ static int cmd_help(int argc, char **argv);
 	"  --from-store        the current image, from the store\n" \
 	"  --config FILE       none of the above: --image with FASTBOOT_IMAGE\n" \
 	"                      (arm: FASTBOOT_RECOVERY_IMAGE) from FILE\n" \
-	"                      (default /etc/default/fastboot)\n" \
+	"                      (default /etc/default/fastboot); if it is empty,\n" \
+	"                      /vmlinuz + /initrd.img (the newest kernel) with\n" \
+	"                      the running command line\n" \
 	"  --cmdline STR       the kernel command line\n" \
 	"  --reuse-cmdline     the running kernel's command line\n" \
 	"  --append STR        add words, replacing words with the same key\n"
@@ -78,7 +80,8 @@ static const struct cmd cmds[] = {
 	  "                       [--now] [--force] [--json]",
 	  "kexec into a boot image, reading only the modules that changed",
 	  "  --verify            read and hash every source\n"
-	  "  --dry-run           run every check, change nothing, report\n"
+	  "  --dry-run           run every check, change nothing, report; without\n"
+	  "                      a store, only the files and fastboot.ko\n"
 	  "  --no-exec           stop after loading the image\n"
 	  "  --now               reboot at once, not through systemctl kexec\n"
 	  "  --force             boot although the image's fastboot.ko does not\n"

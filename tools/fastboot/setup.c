@@ -10,7 +10,11 @@
  * memmap=SIZE$ADDR (reserve the region), fastboot.region=SIZE@ADDR (where
  * the module finds the store) and crashkernel= (room for the crash
  * kernel), says which of them /proc/cmdline already has, and gives the
- * form to write in /etc/default/grub, where '$' must be escaped.
+ * form to write in /etc/default/grub, where '$' must be escaped.  It also
+ * says what the GRUB fragment /etc/default/grub.d/fastboot.cfg makes
+ * update-grub add, from FASTBOOT_REGION and FASTBOOT_CRASHKERNEL in the
+ * configuration file: the same words, worked out the same way
+ * (packaging/grub/fastboot.cfg).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "fastboot.h"
 #include "json.h"
 
@@ -25,6 +30,7 @@
 	"fastboot setup [--region SIZE@ADDR] [--crashkernel SIZE] [--config FILE] [--json]"
 #define DEFAULT_CRASHKERNEL	"384M"
 #define PROC_CMDLINE		"/proc/cmdline"
+#define GRUB_FRAGMENT		"/etc/default/grub.d/fastboot.cfg"
 #define REGION_ALIGN		4096u
 
 enum frag_state { FRAG_UNKNOWN, FRAG_MISSING, FRAG_PRESENT, FRAG_DIFFERENT };
@@ -172,6 +178,68 @@ static void grub_escape(const char *in, char *out, size_t len)
 	out[o] = 0;
 }
 
+/* What the GRUB fragment adds, as packaging/grub/fastboot.cfg works it out. */
+struct grub_fragment {
+	bool installed;		/* GRUB_FRAGMENT exists */
+	char words[512];	/* as the kernel gets them; "" when none */
+	char grub_cfg[512];	/* as written in grub.cfg ('$' escaped) */
+	char why[384];		/* why nothing, or why no crashkernel= */
+};
+
+/* Only these bytes pass the fragment's checks: no shell or GRUB syntax. */
+static bool only_chars(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!(*s >= '0' && *s <= '9') && !(*s >= 'a' && *s <= 'z') &&
+		    !(*s >= 'A' && *s <= 'Z') && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+static int grub_fragment(const char *config, struct grub_fragment *g)
+{
+	char region[256] = "", crash[256] = "";
+	const char *at;
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	g->installed = access(GRUB_FRAGMENT, F_OK) == 0;
+	r = fb_config_get(config, "FASTBOOT_REGION", region, sizeof(region));
+	if (r < 0)
+		return -1;
+	if (fb_config_get(config, "FASTBOOT_CRASHKERNEL", crash, sizeof(crash)) < 0)
+		return -1;
+	at = strchr(region, '@');
+	if (!region[0]) {
+		snprintf(g->why, sizeof(g->why), "FASTBOOT_REGION is empty or unset in %s", config);
+		return 0;
+	}
+	if (!at || at == region || !at[1] || strchr(at + 1, '@') ||
+	    !only_chars(region, "@")) {
+		snprintf(g->why, sizeof(g->why),
+			 "FASTBOOT_REGION=%.200s in %s is not SIZE@ADDR", region, config);
+		return 0;
+	}
+	snprintf(g->words, sizeof(g->words), "memmap=%.*s$%s fastboot.region=%s",
+		 (int)(at - region), region, at + 1, region);
+	snprintf(g->grub_cfg, sizeof(g->grub_cfg), "memmap=%.*s\\$%s fastboot.region=%s",
+		 (int)(at - region), region, at + 1, region);
+	if (crash[0] && !only_chars(crash, "@:,.+-")) {
+		snprintf(g->why, sizeof(g->why),
+			 "FASTBOOT_CRASHKERNEL=%.200s in %s has characters a size cannot have: no crashkernel=",
+			 crash, config);
+	} else if (crash[0]) {
+		snprintf(g->words + strlen(g->words), sizeof(g->words) - strlen(g->words),
+			 " crashkernel=%s", crash);
+		snprintf(g->grub_cfg + strlen(g->grub_cfg),
+			 sizeof(g->grub_cfg) - strlen(g->grub_cfg), " crashkernel=%s", crash);
+	} else {
+		snprintf(g->why, sizeof(g->why),
+			 "FASTBOOT_CRASHKERNEL is empty in %s: no crashkernel=", config);
+	}
+	return 0;
+}
+
 int cmd_setup(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -193,6 +261,7 @@ int cmd_setup(int argc, char **argv)
 		{ .key = "crashkernel", .any_value = true,
 		  .purpose = "memory for the crash kernel (recovery after a panic)" },
 	};
+	struct grub_fragment gf;
 	uint64_t size, addr;
 	int c, i, missing = 0;
 
@@ -261,6 +330,8 @@ int cmd_setup(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		grub_escape(frags[i].value, frags[i].grub, sizeof(frags[i].grub));
 
+	if (grub_fragment(config, &gf))
+		return fb_error(config, "%s", strerror(errno));
 	cmdline = read_cmdline();
 	if (!cmdline)
 		fprintf(stderr, "fastboot: %s: %s; cannot tell which fragments are present\n",
@@ -298,6 +369,15 @@ int cmd_setup(int argc, char **argv)
 		}
 		json_close(&j, ']');
 		json_str(&j, "grub_append", grub_line);
+		json_open(&j, "grub_fragment", '{');
+		json_str(&j, "path", GRUB_FRAGMENT);
+		json_bool(&j, "installed", gf.installed);
+		json_str(&j, "config", config);
+		json_str(&j, "words", gf.words);
+		json_str(&j, "grub_cfg", gf.grub_cfg);
+		if (gf.why[0])
+			json_str(&j, "why", gf.why);
+		json_close(&j, '}');
 		json_close(&j, '}');
 		json_end(&j);
 		return EXIT_OK;
@@ -315,15 +395,31 @@ int cmd_setup(int argc, char **argv)
 	}
 	if (!missing) {
 		printf("\nThe running kernel has all of them; nothing to do.\n");
-		return EXIT_OK;
+	} else if (gf.installed && gf.words[0]) {
+		printf("\nupdate-grub adds fragments through %s (below):\n"
+		       "run 'update-grub' and reboot.  Without that file, append %s to\n"
+		       "GRUB_CMDLINE_LINUX in /etc/default/grub (GRUB expands '$' there):\n\n"
+		       "  GRUB_CMDLINE_LINUX=\"<existing options> %s\"\n",
+		       GRUB_FRAGMENT, missing < 3 ? "what the running kernel lacks" : "them",
+		       grub_line);
+	} else {
+		printf("\nWarning: GRUB expands '$' in /etc/default/grub, so memmap= is written\n"
+		       "there as memmap=%s\\\\\\$0x%" PRIx64 ".  Append %s to\n"
+		       "GRUB_CMDLINE_LINUX in /etc/default/grub:\n\n"
+		       "  GRUB_CMDLINE_LINUX=\"<existing options> %s\"\n\n"
+		       "then run 'update-grub' and reboot.  Elsewhere (kexec --append, other boot\n"
+		       "loaders) write the fragments unescaped, as listed above.\n",
+		       sz, addr, missing < 3 ? "what the running kernel lacks" : "them",
+		       grub_line);
 	}
-	printf("\nWarning: GRUB expands '$' in /etc/default/grub, so memmap= is written\n"
-	       "there as memmap=%s\\\\\\$0x%" PRIx64 ".  Append %s to\n"
-	       "GRUB_CMDLINE_LINUX in /etc/default/grub:\n\n"
-	       "  GRUB_CMDLINE_LINUX=\"<existing options> %s\"\n\n"
-	       "then run 'update-grub' and reboot.  Elsewhere (kexec --append, other boot\n"
-	       "loaders) write the fragments unescaped, as listed above.\n",
-	       sz, addr, missing < 3 ? "what the running kernel lacks" : "them",
-	       grub_line);
+	printf("\nGRUB fragment %s (%s), from %s:\n",
+	       GRUB_FRAGMENT, gf.installed ? "installed" : "not installed", config);
+	if (gf.words[0])
+		printf("  update-grub appends to GRUB_CMDLINE_LINUX: %s\n"
+		       "  (in grub.cfg: %s)\n", gf.words, gf.grub_cfg);
+	else
+		printf("  update-grub adds nothing\n");
+	if (gf.why[0])
+		printf("  (%s)\n", gf.why);
 	return EXIT_OK;
 }

@@ -63,6 +63,9 @@ struct opts {
 	const char *image_file, *cmdline, *kernel, *append;
 	const char *config;		/* --config; FB_DEFAULT_CONFIG */
 	char conf_image[4096];		/* FASTBOOT_IMAGE from it */
+	char def_kernel[64], def_initrd[64];	/* the default image's files */
+	bool default_image;		/* no image option, none configured */
+	bool no_store;			/* dry run without an attached store */
 	const char *initrd[IMG_MAX_INITRDS];
 	int n_initrd;
 	bool crash;			/* arm: load as the crash kernel */
@@ -1214,7 +1217,7 @@ static void json_module(struct json *j, const char *key,
 
 static void report(const struct img *img, const char *record, uint64_t read,
 		   uint64_t reused, const char *release, bool dry_run,
-		   const struct timing *tm)
+		   bool store_checked, const struct timing *tm)
 {
 	const struct img_module *m;
 	char hex[65], size[32];
@@ -1236,6 +1239,7 @@ static void report(const struct img *img, const char *record, uint64_t read,
 		json_str(&j, "cmdline", img->cmdline);
 		json_str(&j, "image", record);
 		json_bool(&j, "dry_run", dry_run);
+		json_bool(&j, "store_checked", store_checked);
 		json_u64(&j, "read_ms", tm->read);
 		json_u64(&j, "store_ms", tm->store);
 		json_u64(&j, "copy_verify_ms", tm->copy);
@@ -1255,26 +1259,73 @@ static void report(const struct img *img, const char *record, uint64_t read,
 	human(reused, size, sizeof(size));
 	printf("reused %s from the store\n", size);
 	printf("%s %s (kernel %s)\ncmdline: %s\n",
-	       dry_run ? "would record image" : "image", record,
+	       dry_run ? "would record image" : "image",
+	       record[0] ? record : "(no store attached: store checks skipped)",
 	       release[0] ? release : "unknown", img->cmdline);
 }
 
 /*
+ * The default image: the newest installed kernel, through the links that
+ * Debian's linux-update-symlinks keeps, /vmlinuz and /initrd.img (or
+ * /boot/vmlinuz and /boot/initrd.img with link_in_boot in
+ * /etc/kernel-img.conf), under root ("" for the real root).  The
+ * initramfs only if it is there.  The command line is the running one
+ * (as --reuse-cmdline), unless --cmdline gives another.
+ */
+static void default_image(struct opts *o, const char *root)
+{
+	static const char *const dirs[] = { "", "/boot" };
+	size_t i;
+
+	o->default_image = true;
+	o->def_initrd[0] = 0;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s%s/vmlinuz", root, dirs[i]);
+		if (access(path, F_OK) && i + 1 < sizeof(dirs) / sizeof(dirs[0]))
+			continue;	/* the last one is named when none is there */
+		snprintf(o->def_kernel, sizeof(o->def_kernel), "%s/vmlinuz", dirs[i]);
+		snprintf(path, sizeof(path), "%s%s/initrd.img", root, dirs[i]);
+		if (!access(path, F_OK))
+			snprintf(o->def_initrd, sizeof(o->def_initrd), "%s/initrd.img", dirs[i]);
+		break;
+	}
+	o->kernel = o->def_kernel;
+	o->n_initrd = 0;
+	if (o->def_initrd[0])
+		o->initrd[o->n_initrd++] = o->def_initrd;
+	if (!o->cmdline)
+		o->reuse_cmdline = true;
+}
+
+/*
  * No image option: --image with FASTBOOT_IMAGE (arm:
- * FASTBOOT_RECOVERY_IMAGE) from the configuration file.
+ * FASTBOOT_RECOVERY_IMAGE) from the configuration file; when that is
+ * empty or unset (or the default file does not exist), the default image.
  */
 static int config_image(struct opts *o)
 {
 	const char *key = o->crash ? "FASTBOOT_RECOVERY_IMAGE" : "FASTBOOT_IMAGE";
 	const char *file = o->config ? o->config : FB_DEFAULT_CONFIG;
-	int r = fb_config_get(file, key, o->conf_image, sizeof(o->conf_image));
+	int r;
 
+	/* an explicit --config must exist: a typo is not the default */
+	if (o->config && access(o->config, F_OK))
+		return fb_usage_error("no image option and %s cannot be read: %s",
+				      file, strerror(errno));
+	r = fb_config_get(file, key, o->conf_image, sizeof(o->conf_image));
 	if (r < 0)
 		return fb_usage_error("no image option and %s cannot be read: %s",
 				      file, strerror(errno));
-	if (!r || !o->conf_image[0])
-		return fb_usage_error("no image option and %s is empty or unset in %s: give --image, --kernel, --rollback or --from-store, or set %s",
-				      key, file, key);
+	if (!r || !o->conf_image[0]) {
+		default_image(o, "");
+		fprintf(stderr, "fastboot: %s: %s is %s in %s: the default image, %s%s%s with %s\n",
+			o->crash ? "arm" : "update", key, r ? "empty" : "unset", file,
+			o->def_kernel, o->def_initrd[0] ? " + " : " (no initramfs)",
+			o->def_initrd, o->cmdline ? "--cmdline" : "the running command line");
+		return 0;
+	}
 	o->image_file = o->conf_image;
 	return 0;
 }
@@ -1335,12 +1386,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 	sources = !!o->image_file + !!o->kernel + o->rollback + o->from_store;
 	if (sources > 1)
 		return fb_usage_error("give exactly one of --image, --kernel, --rollback, --from-store");
-	if (!sources && config_image(o))
-		return EXIT_USAGE;
 	if (o->n_initrd && !o->kernel)
 		return fb_usage_error("--initrd goes with --kernel");
 	if (o->cmdline && o->reuse_cmdline)
 		return fb_usage_error("--cmdline and --reuse-cmdline exclude each other");
+	if (!sources && config_image(o))
+		return EXIT_USAGE;
 	return 0;
 }
 
@@ -1462,7 +1513,13 @@ struct run {
 /* The store must be ready, and arm leaves a foreign crash kernel alone. */
 static int check_store(struct run *r)
 {
-	int ret = cl_status(r->fd, &r->st);
+	int ret;
+
+	if (r->o.no_store)
+		return r->o.rollback || r->o.from_store ?
+			fb_error(r->cmd, "--%s needs the store, and %s does not exist (is the module loaded?)",
+				 r->o.rollback ? "rollback" : "from-store", opt_device) : 0;
+	ret = cl_status(r->fd, &r->st);
 
 	if (ret)
 		return fb_ioctl_error("status", -ret);
@@ -1493,7 +1550,8 @@ static int prepare(struct run *r)
 	char a[32], b[32];
 	int i, ret;
 
-	if ((ret = check_store(r)) || (ret = load_records(r->fd, r->recs)) ||
+	if ((ret = check_store(r)) ||
+	    (!r->o.no_store && (ret = load_records(r->fd, r->recs))) ||
 	    (ret = target_image(&r->o, r->recs, r->img)))
 		return ret;
 	t = fb_now_ms(CLOCK_MONOTONIC);
@@ -1506,6 +1564,8 @@ static int prepare(struct run *r)
 			r->reused += m->size;
 	if ((ret = build_cmdline(r->fd, &r->o, r->img)) || (ret = format_blobs(r)))
 		return ret;
+	if (r->o.no_store)	/* no free space to check, no record number */
+		return 0;
 	need = space_needed(r->fd, r->img,
 			    (fb_pages(r->rec_len) + fb_pages(r->memmap_len)) * FB_PAGE_SIZE);
 	if (need > r->st.free_bytes) {
@@ -1653,7 +1713,7 @@ static int dry_run(struct run *r)
 
 	if (!ret)
 		report(r->img, r->record, r->bytes_read, r->reused, r->release,
-		       true, &r->tm);
+		       true, !r->o.no_store, &r->tm);
 	return ret;
 }
 
@@ -1691,7 +1751,7 @@ static int real_run(struct run *r)
 		ret = load_and_commit(r);
 	if (!ret && !(ret = interrupted(r->cmd))) {
 		report(r->img, r->record, r->bytes_read, r->reused, r->release,
-		       false, &r->tm);
+		       false, true, &r->tm);
 		fflush(stdout);
 		log_run(r);
 		if (!r->o.no_exec && !r->o.crash)
@@ -1725,14 +1785,24 @@ int run_update(int argc, char **argv, const char *cmd, bool crash)
 		free(r);
 		return EXIT_FAIL;
 	}
-	/* a dry run changes nothing, so it takes no lock */
-	r->fd = r->o.dry_run ? fb_open_device(O_RDWR) : fb_open_locked();
+	/*
+	 * A dry run changes nothing, so it takes no lock.  Without the
+	 * device (the module is not loaded) it makes the checks that need
+	 * no store: the files, the command line and the image's fastboot.ko.
+	 */
+	if (r->o.dry_run && access(opt_device, F_OK) && errno == ENOENT) {
+		r->o.no_store = true;
+		fprintf(stderr, "fastboot: %s: no store attached (%s does not exist): checking the image's files and its fastboot.ko only; the store's checks (free space, stored modules) are skipped\n",
+			cmd, opt_device);
+	} else {
+		r->fd = r->o.dry_run ? fb_open_device(O_RDWR) : fb_open_locked();
+	}
 	r->recs = calloc(1, sizeof(*r->recs));
 	r->img = calloc(1, sizeof(*r->img));
 	ret = EXIT_FAIL;
-	if (r->fd >= 0 && (!r->recs || !r->img))
+	if ((r->fd >= 0 || r->o.no_store) && (!r->recs || !r->img))
 		fb_error(cmd, "out of memory");
-	else if (r->fd >= 0 && !(ret = prepare(r)))
+	else if ((r->fd >= 0 || r->o.no_store) && !(ret = prepare(r)))
 		ret = r->o.dry_run ? dry_run(r) : real_run(r);
 	free_run(r);
 	return ret;
