@@ -191,6 +191,24 @@ check-kernels: deps tool
 .PHONY: kernels check-kernels
 
 # ---------------------------------------------------------------------------
+# A real Debian 12 host (selftests/host/, scripts/mkhost.sh).
+#
+#   make check-host  build the packages (make deb), install them in a
+#                    debootstrapped bookworm host with systemd and
+#                    initramfs-tools (cached in /var/cache/fastboot-bed,
+#                    rebuilt when selftests/host/recipe.sh changes), boot it
+#                    from its own kernel and initrd and run
+#                    selftests/host/stages.sh through an update via
+#                    systemctl kexec, a panic into the crash kernel, update
+#                    --from-store, a kernel package reinstallation and an
+#                    update through the kexec_load fallback (root)
+# ---------------------------------------------------------------------------
+check-host: deps
+	selftests/host/run.sh
+
+.PHONY: check-host
+
+# ---------------------------------------------------------------------------
 # Reliability and security tests (selftests/fuzz/, selftests/vm/hostile.c).
 #
 #   make fuzz        build the libFuzzer targets (clang; selftests/fuzz/) and
