@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Userspace unit tests of steps of `fastboot update` that only talk to the
- * store: tools/fastboot/update.c is compiled unmodified into this file,
+ * store: tools/fastboot/update.c and deliver.c are compiled unmodified
+ * into this file (plan.c and record.c are linked),
  * against an in-memory store standing in for client.c (the ioctls).
  * Built with ASan, UBSan and LeakSanitizer; each case checks for leaks
  * right after it.  Output is KTAP; the last line is "N passed, N failed".
  */
 #include "../../tools/fastboot/update.c"
+#include "../../tools/fastboot/deliver.c"
 
 #include <sanitizer/lsan_interface.h>
 
@@ -220,7 +222,7 @@ static void test_exactmap_keeps_reserved(void)
 
 static void test_vermagic_map_fails(void)
 {
-	struct opts o = { 0 };
+	struct deliver_opts o = { 0 };
 	char rel[128];
 	int kfd, before, ret;
 
@@ -277,7 +279,7 @@ static int memfd_of(const void *data, size_t len)
 static int vermagic_of(const uint8_t *k, size_t klen, const uint8_t *i,
 		       size_t ilen, char *msg, size_t msg_len)
 {
-	struct opts o = { 0 };
+	struct deliver_opts o = { 0 };
 	char rel[128];
 	int kfd = memfd_of(k, klen), ifd = memfd_of(i, ilen);
 	int cap = memfd_with(0), saved = dup(2), ret;
