@@ -427,8 +427,13 @@ int deliver(int fd, struct img *img, int kfd, int ifd,
 	bool byref = img_has_byref(img);
 	int i, ret;
 
-	for (i = 0; i < img->n_initrd; i++)
+	for (i = 0; i < img->n_initrd; i++) {
 		img->initrd[i].delivery = IMG_DELIVER_KEXEC;
+		/* the record has room for them; fastboot boot cannot yet */
+		if (img->initrd[i].kind == IMG_KIND_MOUNT)
+			return fb_error(img->initrd[i].name,
+					"mount modules are not supported yet: 'fastboot boot' cannot mount them (give the file system as a module cpio archive)");
+	}
 	/* without by-reference modules, the base is every module */
 	ret = copy_image(fd, img, kfd, ifd, o->dry, COPY_KERNEL_AND_BASE);
 	if (ret)
