@@ -387,15 +387,53 @@ static bool base_in_memfd_runs_boot(int ifd)
 	return ok;
 }
 
+static int discard(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+/*
+ * --verify: read a module left in the store back, whole, and replace a
+ * corrupted copy from its source (read and hashed in this run, as
+ * --verify reads every source).
+ */
+static int verify_in_store(int fd, struct img_module *m,
+			   const struct fastboot_info *in, bool dry)
+{
+	uint8_t digest[32], tag[48];
+	char name[64];
+	int ret = cl_read(fd, in, discard, NULL, digest);
+
+	if (ret)
+		return fb_ioctl_error(m->name, -ret);
+	if (!memcmp(digest, m->sha, 32))
+		return 0;
+	fprintf(stderr, "fastboot: %s: stored copy is corrupted (SHA-256 mismatch)\n",
+		m->name);
+	if (!m->data && m->size)
+		return fb_error(m->name, "stored copy is corrupted and its source was not read; refusing to boot this image");
+	if (dry)
+		return 0;
+	fprintf(stderr, "fastboot: %s: storing it again from %s\n", m->name, m->path);
+	img_object_name(m->sha, name);
+	make_tag(m, tag);
+	ret = cl_put(fd, name, FASTBOOT_OBJ_BOOT, m->data, m->size, tag);
+	return ret ? fb_ioctl_error(m->name, -ret) : 0;
+}
+
 /*
  * A module left in the store must be found there by the next kernel: the
  * object is there, of its size, with its SHA-256 (the module computed it
- * when the object was stored).  A dry run takes what it read in this run
- * as it is: it stores nothing.
+ * when the object was stored); with --verify its content is read back
+ * too.  A dry run takes what it read in this run as it is: it stores
+ * nothing.
  */
-static int check_in_store(int fd, const struct img *img, bool dry)
+static int check_in_store(int fd, struct img *img, const struct deliver_opts *o)
 {
-	const struct img_module *m;
+	struct img_module *m;
 	struct fastboot_info in;
 	char name[64];
 	int i, ret;
@@ -403,7 +441,7 @@ static int check_in_store(int fd, const struct img *img, bool dry)
 	for (i = 0; i < img->n_initrd; i++) {
 		m = &img->initrd[i];
 		if (m->delivery != IMG_DELIVER_STORE ||
-		    (dry && m->status == IMG_LOADED))
+		    (o->dry && m->status == IMG_LOADED))
 			continue;
 		img_object_name(m->sha, name);
 		ret = cl_info(fd, name, &in);
@@ -417,6 +455,8 @@ static int check_in_store(int fd, const struct img *img, bool dry)
 			return fb_error(m->name, "%s in the store is not this module (size %llu, expected %llu, or another SHA-256); refusing to boot this image",
 					name, (unsigned long long)in.bytes,
 					(unsigned long long)m->size);
+		if (o->verify && (ret = verify_in_store(fd, m, &in, o->dry)))
+			return ret;
 	}
 	return 0;
 }
@@ -454,5 +494,5 @@ int deliver(int fd, struct img *img, int kfd, int ifd,
 	}
 	if ((ret = check_vermagic(kfd, ifd, o, release, rel_len)))
 		return ret;
-	return check_in_store(fd, img, o->dry);
+	return check_in_store(fd, img, o);
 }

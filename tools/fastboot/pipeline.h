@@ -74,6 +74,7 @@ int store_new(int fd, struct img *img, struct added *added);
 struct deliver_opts {
 	bool dry;		/* read sources taken as they are, store unchanged */
 	bool force;		/* a fastboot.ko that does not match: a warning */
+	bool verify;		/* read back what stays in the store too */
 };
 
 /*

@@ -905,7 +905,7 @@ static int prepare(struct run *r)
  */
 static int build_image(struct run *r)
 {
-	struct deliver_opts dopts = { r->o.dry_run, r->o.force };
+	struct deliver_opts dopts = { r->o.dry_run, r->o.force, r->o.verify };
 	uint64_t t = fb_now_ms(CLOCK_MONOTONIC);
 	int i, n_kexec = 1, ret;
 
@@ -925,6 +925,10 @@ static int build_image(struct run *r)
 		      sizeof(r->release));
 	if (ret)
 		return ret;
+	/* the record says how each module was delivered: known only now */
+	r->rec_len = img_record_format(r->img, r->rec, sizeof(r->rec));
+	if (!r->rec_len)
+		return fb_error("image", "its record is larger than %u bytes", RECORD_MAX);
 	r->tm.copy = fb_now_ms(CLOCK_MONOTONIC) - t;
 	for (i = 0; i < r->img->n_initrd; i++)
 		n_kexec += r->img->initrd[i].delivery == IMG_DELIVER_KEXEC;
