@@ -370,6 +370,53 @@ static void test_many_records(void)
 	ok_no_leak("load_records and commit_image");
 }
 
+/* A newc archive of one file name (mode) holding data, into buf. */
+static size_t one_file_cpio(char *buf, size_t cap, const char *name,
+			    unsigned int mode, const char *data)
+{
+	size_t off, n = strlen(data);
+
+	off = (size_t)snprintf(buf, cap, "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x%s",
+			       1, mode, 0, 0, 1, 0, n, 0, 0, 0, 0, strlen(name) + 1, 0, name);
+	off++;
+	while (off & 3)
+		buf[off++] = 0;
+	memcpy(buf + off, data, n);
+	off += n;
+	while (off & 3)
+		buf[off++] = 0;
+	off += (size_t)snprintf(buf + off, cap - off, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08xTRAILER!!!",
+				0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 11, 0) + 1;
+	while (off & 3)
+		buf[off++] = 0;
+	return off;
+}
+
+/* deliver: which bases can run `fastboot boot`. */
+static void test_base_runs_boot(void)
+{
+	static char buf[4096];
+	size_t n;
+
+	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100755,
+			  "ELF... " FB_BOOT_PROTOCOL " ...");
+	ok(base_runs_boot((uint8_t *)buf, n), "deliver: a base whose usr/sbin/fastboot knows boot runs it");
+	n = one_file_cpio(buf, sizeof(buf), "./sbin/fastboot", 0100755,
+			  FB_BOOT_PROTOCOL);
+	ok(base_runs_boot((uint8_t *)buf, n), "deliver: ./sbin/fastboot counts too");
+	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100755,
+			  "an older tool");
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: an older tool cannot run boot");
+	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100644,
+			  FB_BOOT_PROTOCOL);
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: a tool that is not executable cannot");
+	n = one_file_cpio(buf, sizeof(buf), "usr/bin/other", 0100755,
+			  FB_BOOT_PROTOCOL);
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: the string elsewhere does not count");
+	ok(!base_runs_boot((uint8_t *)"garbage", 7), "deliver: an unreadable base cannot");
+	ok_no_leak("base_runs_boot");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -379,6 +426,7 @@ int main(void)
 	test_vermagic_map_fails();
 	test_vermagic();
 	test_many_records();
+	test_base_runs_boot();
 	printf("1..%d\n", n_test);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
