@@ -90,6 +90,37 @@ static void check_outside(void)
 		fuzz_fail("outside/canary was changed");
 }
 
+/* Non-directories left under dirfd (a merge moves every one). */
+static int left_behind(int dirfd)
+{
+	struct dirent *de;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY), n = 0;
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d)
+		fuzz_fail("cannot list a staging directory");
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+
+			if (sub >= 0) {
+				n += left_behind(sub);
+				close(sub);
+			}
+		} else {
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 static void teardown(void)
 {
 	int fd = open(scratch, O_RDONLY | O_DIRECTORY);
@@ -122,15 +153,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_outside();
 	if (!r) {
 		memset(why, 0x55, sizeof(why));
-		if (cpio_merge(staging, root, why, sizeof(why)) &&
-		    (!memchr(why, 0, sizeof(why)) || !why[0]))
+		/* an archive with staging/... merges partly into staging itself */
+		int self = !faccessat(staging, "staging", F_OK, AT_SYMLINK_NOFOLLOW);
+
+		r = cpio_merge(staging, root, why, sizeof(why));
+		if (r && (!memchr(why, 0, sizeof(why)) || !why[0]))
 			fuzz_fail("merge refused without a reason");
+		/* staging is in root: its own contents may merge into itself */
+		if (!r && !self && left_behind(staging))
+			fuzz_fail("a merge left files behind");
 		check_outside();
+		r = 0;
 	}
 	if (getenv("FUZZ_VERBOSE"))
 		printf("# %s: %llu entries, %llu bytes%s%s\n", r ? "refused" : "unpacked",
 		       (unsigned long long)st.entries, (unsigned long long)st.bytes,
 		       r ? ": " : "", r ? why : "");
+	cpio_rmtree(staging);
+	if (left_behind(staging))
+		fuzz_fail("cpio_rmtree left files behind");
 	close(staging);
 	close(root);
 	teardown();

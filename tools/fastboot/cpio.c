@@ -347,7 +347,8 @@ static int merge_dir(struct merge *m, int s, int r, const char *path, bool check
 {
 	DIR *d;
 	struct dirent *de;
-	int sfd = dup(s), ret = 0;
+	/* its own open file: a dup() would share (and leave) the position */
+	int sfd = openat(s, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
 
 	if (sfd < 0 || !(d = fdopendir(sfd))) {
 		if (sfd >= 0)
@@ -450,7 +451,7 @@ void cpio_rmtree(int dirfd)
 {
 	DIR *d;
 	struct dirent *de;
-	int fd = dup(dirfd);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
