@@ -34,6 +34,14 @@ static void check_module(const struct img_module *m, const char *what)
 	    strpbrk(m->name, " \t\n/"))
 		fuzz_fail("%s: name '%s' path '%s' accepted", what, m->name,
 			  m->path);
+	check_str(m->dir, sizeof(m->dir), what);
+	if (m->kind > IMG_KIND_MOUNT || m->delivery > IMG_DELIVER_STORE)
+		fuzz_fail("%s: kind %d delivery %d", what, m->kind, m->delivery);
+	if ((m->kind == IMG_KIND_MOUNT) != !!m->dir[0] ||
+	    (m->dir[0] && !img_dir_ok(m->dir)))
+		fuzz_fail("%s: kind %d with directory '%s'", what, m->kind, m->dir);
+	if (m->kind == IMG_KIND_INITRD && m->delivery != IMG_DELIVER_KEXEC)
+		fuzz_fail("%s: an initrd module delivered by the store", what);
 }
 
 static void check_img(const struct img *img)
@@ -49,12 +57,24 @@ static void check_img(const struct img *img)
 		fuzz_fail("%d initrd modules", img->n_initrd);
 	img_for_each(img, m, i)
 		check_module(m, i ? "initrd" : "kernel");
+	if (img->kernel.kind != IMG_KIND_INITRD)
+		fuzz_fail("the kernel has kind %d", img->kernel.kind);
+	for (i = 0; i < img->n_initrd; i++) {
+		int j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(img->initrd[i].name, img->initrd[j].name))
+				fuzz_fail("two modules named '%s'", img->initrd[i].name);
+	}
 }
 
 static bool module_eq(const struct img_module *a, const struct img_module *b)
 {
 	return !strcmp(a->name, b->name) && !strcmp(a->path, b->path) &&
-	       !memcmp(a->sha, b->sha, sizeof(a->sha)) && a->size == b->size;
+	       !memcmp(a->sha, b->sha, sizeof(a->sha)) && a->size == b->size &&
+	       a->kind == b->kind && a->delivery == b->delivery &&
+	       !strcmp(a->dir, b->dir) && a->has_verity == b->has_verity &&
+	       (!a->has_verity || !memcmp(a->verity_root, b->verity_root, 32));
 }
 
 /* The record of img parses back to img. */

@@ -186,6 +186,64 @@ static void test_manifest(void)
 	free(t);
 }
 
+/* module and mount directives, the record versions and the deliveries. */
+static void test_byref(void)
+{
+	static struct img img, back;
+	static char rec[64 << 10];
+	char why[128];
+	size_t len;
+	int r;
+
+	r = manifest("kernel /k\ninitrd base /b.cpio.gz\nmodule app /a.cpio\n"
+		     "mount tools /t.erofs /opt/tools\nreuse-cmdline\n", &img);
+	ok(r == 0 && img.n_initrd == 3 && img.initrd[0].kind == IMG_KIND_INITRD &&
+	   img.initrd[1].kind == IMG_KIND_MODULE &&
+	   img.initrd[2].kind == IMG_KIND_MOUNT &&
+	   !strcmp(img.initrd[2].dir, "/opt/tools"),
+	   "manifest: initrd, module and mount lines, in order%s", "");
+	ok(img_has_byref(&img), "manifest: the image has %s modules", "by-reference");
+	img.initrd[1].delivery = IMG_DELIVER_STORE;
+	img.initrd[2].delivery = IMG_DELIVER_STORE;
+	len = img_record_format(&img, rec, sizeof(rec));
+	ok(len && !strncmp(rec, "fastboot-image 2\n", 17),
+	   "record: an image with by-reference modules is %s", "version 2");
+	ok(strstr(rec, "\nmodule app ") && strstr(rec, " /a.cpio store\n") &&
+	   strstr(rec, " /t.erofs /opt/tools store\n"),
+	   "record: module and mount lines carry %s", "the delivery (and DIR)");
+	r = img_record_parse(rec, len, &back, why, sizeof(why));
+	ok(r == 0 && back.n_initrd == 3 && back.initrd[1].kind == IMG_KIND_MODULE &&
+	   back.initrd[1].delivery == IMG_DELIVER_STORE &&
+	   back.initrd[2].kind == IMG_KIND_MOUNT &&
+	   !strcmp(back.initrd[2].dir, "/opt/tools") &&
+	   back.initrd[0].delivery == IMG_DELIVER_KEXEC,
+	   "record: version 2 %s", "parses back");
+	img.initrd[2].has_verity = true;
+	memset(img.initrd[2].verity_root, 0xab, 32);
+	len = img_record_format(&img, rec, sizeof(rec));
+	r = img_record_parse(rec, len, &back, why, sizeof(why));
+	ok(r == 0 && back.initrd[2].has_verity && back.initrd[2].verity_root[31] == 0xab,
+	   "record: a mount's verity=%s root hash fits", "HEX");
+	/* an image of initrd modules only: version 1, readable by older tools */
+	img.n_initrd = 1;
+	len = img_record_format(&img, rec, sizeof(rec));
+	ok(len && !strncmp(rec, "fastboot-image 1\n", 17) && !strstr(rec, "kexec"),
+	   "record: without by-reference modules it stays %s", "version 1");
+	r = img_record_parse(rec, len, &back, why, sizeof(why));
+	ok(r == 0 && back.n_initrd == 1, "record: version 1 %s", "still reads");
+	r = img_record_parse("fastboot-image 1\nname -\ncmdline x\n"
+			     "kernel kernel 3c1b4f0b5a0e1f2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aab 1 1 1 1 1 /k\n"
+			     "module m 3c1b4f0b5a0e1f2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aab 1 1 1 1 1 /m store\n",
+			     250, &back, why, sizeof(why));
+	ok(r != 0, "record: a module line in a %s record is refused", "version 1");
+	r = manifest("kernel /k\nmount m /m.img /a/../b\n", &img);
+	ok(r != 0, "manifest: a mount directory with %s is refused", "..");
+	r = manifest("kernel /k\nmount m /m.img /\n", &img);
+	ok(r != 0, "manifest: a mount %s is refused", "at /");
+	r = manifest("kernel /k\ninitrd m /a\nmodule m /b\n", &img);
+	ok(r != 0, "manifest: names are unique %s", "across kinds");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* lines out before an abort */
@@ -193,6 +251,7 @@ int main(void)
 	test_sizes();
 	test_uints();
 	test_manifest();
+	test_byref();
 	printf("1..%d\n", n_test);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

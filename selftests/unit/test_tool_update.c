@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Userspace unit tests of steps of `fastboot update` that only talk to the
- * store: tools/fastboot/update.c is compiled unmodified into this file,
+ * store: tools/fastboot/update.c and deliver.c are compiled unmodified
+ * into this file (plan.c and record.c are linked),
  * against an in-memory store standing in for client.c (the ioctls).
  * Built with ASan, UBSan and LeakSanitizer; each case checks for leaks
  * right after it.  Output is KTAP; the last line is "N passed, N failed".
  */
 #include "../../tools/fastboot/update.c"
+#include "../../tools/fastboot/deliver.c"
 
 #include <sanitizer/lsan_interface.h>
 
@@ -220,7 +222,7 @@ static void test_exactmap_keeps_reserved(void)
 
 static void test_vermagic_map_fails(void)
 {
-	struct opts o = { 0 };
+	struct deliver_opts o = { 0 };
 	char rel[128];
 	int kfd, before, ret;
 
@@ -277,7 +279,7 @@ static int memfd_of(const void *data, size_t len)
 static int vermagic_of(const uint8_t *k, size_t klen, const uint8_t *i,
 		       size_t ilen, char *msg, size_t msg_len)
 {
-	struct opts o = { 0 };
+	struct deliver_opts o = { 0 };
 	char rel[128];
 	int kfd = memfd_of(k, klen), ifd = memfd_of(i, ilen);
 	int cap = memfd_with(0), saved = dup(2), ret;
@@ -437,6 +439,53 @@ static void test_default_image(void)
 	rmdir(root);
 }
 
+/* A newc archive of one file name (mode) holding data, into buf. */
+static size_t one_file_cpio(char *buf, size_t cap, const char *name,
+			    unsigned int mode, const char *data)
+{
+	size_t off, n = strlen(data);
+
+	off = (size_t)snprintf(buf, cap, "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x%s",
+			       1, mode, 0, 0, 1, 0, n, 0, 0, 0, 0, strlen(name) + 1, 0, name);
+	off++;
+	while (off & 3)
+		buf[off++] = 0;
+	memcpy(buf + off, data, n);
+	off += n;
+	while (off & 3)
+		buf[off++] = 0;
+	off += (size_t)snprintf(buf + off, cap - off, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08xTRAILER!!!",
+				0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 11, 0) + 1;
+	while (off & 3)
+		buf[off++] = 0;
+	return off;
+}
+
+/* deliver: which bases can run `fastboot boot`. */
+static void test_base_runs_boot(void)
+{
+	static char buf[4096];
+	size_t n;
+
+	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100755,
+			  "ELF... " FB_BOOT_PROTOCOL " ...");
+	ok(base_runs_boot((uint8_t *)buf, n), "deliver: a base whose usr/sbin/fastboot knows boot runs it");
+	n = one_file_cpio(buf, sizeof(buf), "./sbin/fastboot", 0100755,
+			  FB_BOOT_PROTOCOL);
+	ok(base_runs_boot((uint8_t *)buf, n), "deliver: ./sbin/fastboot counts too");
+	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100755,
+			  "an older tool");
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: an older tool cannot run boot");
+	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100644,
+			  FB_BOOT_PROTOCOL);
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: a tool that is not executable cannot");
+	n = one_file_cpio(buf, sizeof(buf), "usr/bin/other", 0100755,
+			  FB_BOOT_PROTOCOL);
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: the string elsewhere does not count");
+	ok(!base_runs_boot((uint8_t *)"garbage", 7), "deliver: an unreadable base cannot");
+	ok_no_leak("base_runs_boot");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -447,6 +496,7 @@ int main(void)
 	test_vermagic();
 	test_many_records();
 	test_default_image();
+	test_base_runs_boot();
 	printf("1..%d\n", n_test);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -221,9 +221,6 @@ static void read_vermagic(const uint8_t *ko, size_t len, char *out,
 	elf_end(e);
 }
 
-static int scan(const uint8_t *buf, size_t len, const char *module,
-		struct ko_found *f, char *why, size_t why_len, int depth);
-
 /* A module file inside the archive, possibly compressed itself. */
 static void found_module(const char *name, const uint8_t *data, size_t len,
 			 struct ko_found *f)
@@ -260,49 +257,80 @@ static bool is_module(const char *path, const char *module)
 	return false;
 }
 
-/* One newc archive at buf; returns its length, or 0 if malformed. */
-static size_t cpio_archive(const uint8_t *buf, size_t len, const char *module,
-			   struct ko_found *f)
+struct walk {
+	initramfs_cb cb;
+	void *ctx;
+	char *why;
+	size_t why_len;
+	unsigned int archive;
+};
+
+/*
+ * One newc archive at buf: each entry to the callback.  Returns its
+ * length, 0 if malformed (why set), or stops with the callback's non-zero
+ * return in *stop.
+ */
+static size_t cpio_archive(const uint8_t *buf, size_t len, struct walk *w,
+			   int *stop)
 {
 	size_t off = 0;
 
 	for (;;) {
-		unsigned long namesize, filesize, mode;
+		unsigned long v[13];
+		struct cpio_entry e;
 		char name[4096];
+		int i;
 
 		if (len - off < 110 || (memcmp(buf + off, "070701", 6) &&
 					memcmp(buf + off, "070702", 6)))
 			return 0;
-		if (hex8(buf + off + 14, &mode) ||
-		    hex8(buf + off + 54, &filesize) ||
-		    hex8(buf + off + 94, &namesize))
+		/* ino mode uid gid nlink mtime filesize maj min rmaj rmin namesize check */
+		for (i = 0; i < 13; i++)
+			if (hex8(buf + off + 6 + 8 * i, &v[i]))
+				return 0;
+		if (v[11] == 0 || v[11] > sizeof(name) || v[11] > len - off - 110)
 			return 0;
-		if (namesize == 0 || namesize > sizeof(name) ||
-		    namesize > len - off - 110)
-			return 0;
-		memcpy(name, buf + off + 110, namesize);
-		name[namesize - 1] = 0;
+		memcpy(name, buf + off + 110, v[11]);
+		name[v[11] - 1] = 0;
 		/* The name's padding may run past the end: check before use. */
-		off = (off + 110 + namesize + 3) & ~(size_t)3;
-		if (off > len || filesize > len - off)
+		off = (off + 110 + v[11] + 3) & ~(size_t)3;
+		if (off > len || v[6] > len - off)
 			return 0;
 		if (!strcmp(name, "TRAILER!!!"))
-			return off + filesize;
-		if ((mode & 0170000) == 0100000 && is_module(name, module))
-			found_module(name, buf + off, filesize, f);
-		off = (off + filesize + 3) & ~(size_t)3;
+			return off + v[6];
+		memset(&e, 0, sizeof(e));
+		e.name = name;
+		e.name_len = strlen(name);
+		e.name_nul = e.name_len + 1 == v[11];
+		e.ino = (uint32_t)v[0];
+		e.mode = (uint32_t)v[1];
+		e.uid = (uint32_t)v[2];
+		e.gid = (uint32_t)v[3];
+		e.nlink = (uint32_t)v[4];
+		e.mtime = (uint32_t)v[5];
+		e.devmajor = (uint32_t)v[7];
+		e.devminor = (uint32_t)v[8];
+		e.rdevmajor = (uint32_t)v[9];
+		e.rdevminor = (uint32_t)v[10];
+		e.data = buf + off;
+		e.size = v[6];
+		e.archive = w->archive;
+		*stop = w->cb(w->ctx, &e);
+		if (*stop)
+			return 0;
+		off = (off + v[6] + 3) & ~(size_t)3;
 		if (off > len)
 			return 0;
 	}
 }
 
-static int scan(const uint8_t *buf, size_t len, const char *module,
-		struct ko_found *f, char *why, size_t why_len, int depth)
+static int scan(const uint8_t *buf, size_t len, struct walk *w, int depth)
 {
 	size_t off = 0, i, n;
+	int stop = 0;
 
 	if (depth > 4) {
-		snprintf(why, why_len, "archives nested too deeply");
+		snprintf(w->why, w->why_len, "archives nested too deeply");
 		return -1;
 	}
 	while (off < len) {
@@ -311,9 +339,12 @@ static int scan(const uint8_t *buf, size_t len, const char *module,
 			continue;
 		}
 		if (len - off >= 6 && !memcmp(buf + off, "07070", 5)) {
-			n = cpio_archive(buf + off, len - off, module, f);
+			n = cpio_archive(buf + off, len - off, w, &stop);
+			w->archive++;
+			if (stop)
+				return stop;
 			if (!n) {
-				snprintf(why, why_len, "malformed cpio archive at offset %zu", off);
+				snprintf(w->why, w->why_len, "malformed cpio archive at offset %zu", off);
 				return -1;
 			}
 			off += n;
@@ -324,7 +355,7 @@ static int scan(const uint8_t *buf, size_t len, const char *module,
 			    !memcmp(buf + off, formats[i].magic, formats[i].magic_len))
 				break;
 		if (i == sizeof(formats) / sizeof(formats[0])) {
-			snprintf(why, why_len,
+			snprintf(w->why, w->why_len,
 				 "unsupported data at offset %zu (cpio, gzip, zstd and xz are understood)", off);
 			return -1;
 		}
@@ -333,10 +364,10 @@ static int scan(const uint8_t *buf, size_t len, const char *module,
 		n = formats[i].fn(buf + off, len - off, &o);
 		if (!n) {
 			free(o.buf);
-			snprintf(why, why_len, "bad %s data at offset %zu", formats[i].name, off);
+			snprintf(w->why, w->why_len, "bad %s data at offset %zu", formats[i].name, off);
 			return -1;
 		}
-		int r = scan(o.buf, o.len, module, f, why, why_len, depth + 1);
+		int r = scan(o.buf, o.len, w, depth + 1);
 
 		free(o.buf);
 		if (r)
@@ -346,10 +377,34 @@ static int scan(const uint8_t *buf, size_t len, const char *module,
 	return 0;
 }
 
+int initramfs_walk(const uint8_t *buf, size_t len, initramfs_cb cb, void *ctx,
+		   char *why, size_t why_len)
+{
+	struct walk w = { cb, ctx, why, why_len, 0 };
+
+	why[0] = 0;
+	return scan(buf, len, &w, 0);
+}
+
+struct find_ctx {
+	const char *module;
+	struct ko_found *f;
+};
+
+static int find_cb(void *ctx, const struct cpio_entry *e)
+{
+	struct find_ctx *c = ctx;
+
+	if ((e->mode & 0170000) == 0100000 && is_module(e->name, c->module))
+		found_module(e->name, e->data, e->size, c->f);
+	return 0;
+}
+
 int initramfs_find_module(const uint8_t *buf, size_t len, const char *module,
 			  struct ko_found *found, char *why, size_t why_len)
 {
+	struct find_ctx c = { module, found };
+
 	memset(found, 0, sizeof(*found));
-	why[0] = 0;
-	return scan(buf, len, module, found, why, why_len, 0);
+	return initramfs_walk(buf, len, find_cb, &c, why, why_len);
 }

@@ -3,6 +3,7 @@
 #ifndef FASTBOOT_BOOTIMG_H
 #define FASTBOOT_BOOTIMG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,31 @@
  * an ELF vmlinux (from the Linux banner); -1 if neither.
  */
 int bzimage_release(const uint8_t *buf, size_t len, char *rel, size_t rel_len);
+
+/* One entry of a newc archive, as initramfs_walk() hands it over. */
+struct cpio_entry {
+	const char *name;		/* NUL-terminated, as in the archive */
+	size_t name_len;
+	bool name_nul;			/* namesize is exactly name_len + 1 */
+	uint32_t ino, mode, uid, gid, nlink, mtime;
+	uint32_t devmajor, devminor, rdevmajor, rdevminor;
+	const uint8_t *data;		/* the body: file data, symlink target */
+	size_t size;
+	unsigned int archive;		/* which archive, counting from 0 */
+};
+
+/* 0 goes on; anything else stops the walk, which returns it. */
+typedef int (*initramfs_cb)(void *ctx, const struct cpio_entry *e);
+
+/*
+ * Walk concatenated initramfs archives (newc cpio, uncompressed or gzip,
+ * zstd or xz compressed, as Linux unpacks them; zeros between archives
+ * are skipped), each entry to cb in order.  Returns 0, -1 with a reason
+ * in why if the data is malformed, or what cb returned to stop.  A
+ * compressed archive is unpacked in memory (at most 2 GiB).
+ */
+int initramfs_walk(const uint8_t *buf, size_t len, initramfs_cb cb, void *ctx,
+		   char *why, size_t why_len);
 
 struct ko_found {
 	char path[256];			/* path inside the archive */

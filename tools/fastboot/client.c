@@ -194,3 +194,21 @@ int cl_read(int fd, const struct fastboot_info *in,
 	free(h);
 	return ret;
 }
+
+int cl_pread(int fd, const struct fastboot_info *in, uint64_t offset,
+	     void *buf, uint64_t len, uint64_t *done)
+{
+	struct fastboot_read r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	memcpy(r.name, in->name, sizeof(r.name));
+	r.offset = offset;
+	r.buf = (uintptr_t)buf;
+	r.len = len;
+	r.id = in->id;
+	ret = call(fd, FASTBOOT_IOC_READ, &r);
+	*done = ret ? 0 : r.bytes;
+	return ret;
+}

@@ -25,4 +25,11 @@ int cl_read(int fd, const struct fastboot_info *in,
 	    int (*sink)(void *ctx, const void *buf, size_t len), void *ctx,
 	    uint8_t digest[32]);
 
+/*
+ * Copy up to len bytes of object in (still the same object: its id) from
+ * offset straight into buf; *done the bytes copied.
+ */
+int cl_pread(int fd, const struct fastboot_info *in, uint64_t offset,
+	     void *buf, uint64_t len, uint64_t *done);
+
 #endif

@@ -83,6 +83,10 @@ int cmd_guest(int argc, char **argv);
 int fb_guest_mount(void);
 
 
+/* boot.c: the early-boot step of an image given by reference */
+int cmd_boot(int argc, char **argv);
+extern const char fb_boot_protocol[];
+
 /* setup.c */
 int cmd_setup(int argc, char **argv);
 

@@ -8,13 +8,25 @@
  *
  *   name NAME                    optional label for the image
  *   kernel PATH [SHA256]         the kernel (bzImage)
- *   initrd NAME PATH [SHA256]    an initramfs module; repeat, in order
+ *   initrd NAME PATH [SHA256]    an initramfs module through kexec (the
+ *                                base); repeat, in order
+ *   module NAME PATH [SHA256]    a cpio archive (optionally compressed)
+ *                                handed over in the store, unpacked by
+ *                                `fastboot boot` in the next kernel
+ *   mount NAME PATH DIR [SHA256] a file system image (erofs, squashfs)
+ *                                handed over in the store, mounted
+ *                                read-only at DIR by `fastboot boot`
  *   cmdline ARGS...              the kernel command line (rest of line)
  *   reuse-cmdline                use the running kernel's command line
  *
  * A record in the store uses the same directives, with every module's
  * SHA-256 and the identity of its source (size dev ino mtime_ns ctime_ns)
- * before the path, behind a first line "fastboot-image 1".
+ * before the path, behind a first line "fastboot-image 1".  An image with
+ * module or mount lines is recorded as "fastboot-image 2": those lines
+ * add after the path the mount's DIR, then the delivery ("kexec" or
+ * "store") and, for mount, an optional "verity=HEX" root hash.  Version 1
+ * records (initrd lines only) are still written for images without them,
+ * so that an older tool reads them.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -29,6 +41,7 @@
 #include "sha256.h"
 
 #define RECORD_MAGIC "fastboot-image 1"
+#define RECORD_MAGIC2 "fastboot-image 2"
 
 void img_object_name(const uint8_t sha[32], char name[64])
 {
@@ -103,21 +116,82 @@ static int set_module(struct img_module *m, const char *name,
 	return 0;
 }
 
-int img_add_initrd(struct img *img, const char *name, const char *path,
-		   const char *sha_hex)
+const char *img_kind_name(enum img_kind k)
+{
+	return k == IMG_KIND_MODULE ? "module" : k == IMG_KIND_MOUNT ? "mount" :
+	       "initrd";
+}
+
+const char *img_delivery_name(enum img_delivery d)
+{
+	return d == IMG_DELIVER_STORE ? "store" : "kexec";
+}
+
+bool img_has_byref(const struct img *img)
 {
 	int i;
 
+	for (i = 0; i < img->n_initrd; i++)
+		if (img->initrd[i].kind != IMG_KIND_INITRD)
+			return true;
+	return false;
+}
+
+bool img_dir_ok(const char *dir)
+{
+	size_t n = strlen(dir), i;
+	const char *c;
+
+	if (n < 2 || n >= IMG_DIR_MAX || dir[0] != '/' || dir[n - 1] == '/')
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)dir[i] <= 0x20 || dir[i] == 0x7f)
+			return false;
+	/* every component: not empty, not "." or ".." */
+	for (c = dir; c; c = strchr(c + 1, '/')) {
+		const char *e = strchrnul(c + 1, '/');
+		size_t len = (size_t)(e - c - 1);
+
+		if (!len || (len == 1 && c[1] == '.') ||
+		    (len == 2 && c[1] == '.' && c[2] == '.'))
+			return false;
+	}
+	return true;
+}
+
+int img_add_module(struct img *img, enum img_kind kind, const char *name,
+		   const char *path, const char *dir, const char *sha_hex)
+{
+	const char *what = img_kind_name(kind);
+	struct img_module *m;
+	int i;
+
 	if (img->n_initrd == IMG_MAX_INITRDS)
-		return fb_error(path, "more than %d initrd modules",
-				IMG_MAX_INITRDS);
+		return fb_error(path, "more than %d modules", IMG_MAX_INITRDS);
 	for (i = 0; i < img->n_initrd; i++)
 		if (!strcmp(img->initrd[i].name, name))
-			return fb_error(name, "two initrd modules share this name");
-	if (set_module(&img->initrd[img->n_initrd], name, path, sha_hex))
-		return fb_error(path, "bad initrd module (name '%s')", name);
+			return fb_error(name, "two modules share this name");
+	if ((kind == IMG_KIND_MOUNT) != !!dir)
+		return fb_error(name, "bad %s module", what);
+	if (dir && !img_dir_ok(dir))
+		return fb_error(dir, "bad mount directory (absolute, no '.' or '..' components, not /)");
+	for (i = 0; dir && i < img->n_initrd; i++)
+		if (img->initrd[i].kind == IMG_KIND_MOUNT && !strcmp(img->initrd[i].dir, dir))
+			return fb_error(dir, "two mount modules share this directory");
+	m = &img->initrd[img->n_initrd];
+	if (set_module(m, name, path, sha_hex))
+		return fb_error(path, "bad %s module (name '%s')", what, name);
+	m->kind = kind;
+	if (dir)
+		strcpy(m->dir, dir);
 	img->n_initrd++;
 	return 0;
+}
+
+int img_add_initrd(struct img *img, const char *name, const char *path,
+		   const char *sha_hex)
+{
+	return img_add_module(img, IMG_KIND_INITRD, name, path, NULL, sha_hex);
 }
 
 /* Split line into at most max blank-separated words; returns the count. */
@@ -161,11 +235,11 @@ static void chomp(char *s)
 static int manifest_line(const char *label, int lineno, char *line,
 			 struct img *img, bool *have_kernel)
 {
-	char copy[IMG_CMDLINE_MAX + 64], *w[5], *rest;
+	char copy[IMG_CMDLINE_MAX + 64], *w[6], *rest;
 	int n;
 
 	snprintf(copy, sizeof(copy), "%s", line);
-	n = split(line, w, 5, &rest);
+	n = split(line, w, 6, &rest);
 	if (n == 0 || w[0][0] == '#')
 		return 0;
 	if (!strcmp(w[0], "cmdline")) {
@@ -186,6 +260,14 @@ static int manifest_line(const char *label, int lineno, char *line,
 			return fb_error(label, "line %d: bad kernel line", lineno);
 	} else if (!strcmp(w[0], "initrd") && (n == 3 || n == 4)) {
 		if (img_add_initrd(img, w[1], w[2], n == 4 ? w[3] : NULL))
+			return EXIT_FAIL;
+	} else if (!strcmp(w[0], "module") && (n == 3 || n == 4)) {
+		if (img_add_module(img, IMG_KIND_MODULE, w[1], w[2], NULL,
+				   n == 4 ? w[3] : NULL))
+			return EXIT_FAIL;
+	} else if (!strcmp(w[0], "mount") && (n == 4 || n == 5)) {
+		if (img_add_module(img, IMG_KIND_MOUNT, w[1], w[2], w[3],
+				   n == 5 ? w[4] : NULL))
 			return EXIT_FAIL;
 	} else {
 		return fb_error(label, "line %d: cannot parse '%s'", lineno, copy);
@@ -242,13 +324,20 @@ int img_parse_manifest(const char *path, struct img *img)
 static int record_module(char *buf, size_t len, const char *kind,
 			 const struct img_module *m)
 {
-	char hex[65];
+	char hex[65], root[65] = "";
+	const char *deliv = "";
 
 	sha256_hex(m->sha, hex);
+	if (m->kind != IMG_KIND_INITRD)
+		deliv = m->delivery == IMG_DELIVER_STORE ? " store" : " kexec";
+	if (m->kind == IMG_KIND_MOUNT && m->has_verity)
+		sha256_hex(m->verity_root, root);
 	return snprintf(buf, len, "%s %s %s %" PRIu64 " %" PRIu64 " %" PRIu64
-			" %" PRIu64 " %" PRIu64 " %s\n", kind, m->name, hex,
+			" %" PRIu64 " %" PRIu64 " %s%s%s%s%s%s\n", kind, m->name, hex,
 			m->size, m->ident.dev, m->ident.ino, m->ident.mtime_ns,
-			m->ident.ctime_ns, m->path);
+			m->ident.ctime_ns, m->path, m->kind == IMG_KIND_MOUNT ? " " : "",
+			m->kind == IMG_KIND_MOUNT ? m->dir : "", deliv,
+			root[0] ? " verity=" : "", root);
 }
 
 /* Returns the length written, or 0 if buf is too small. */
@@ -257,7 +346,8 @@ size_t img_record_format(const struct img *img, char *buf, size_t len)
 	size_t off = 0;
 	int i, n;
 
-	n = snprintf(buf, len, RECORD_MAGIC "\nname %s\ncmdline %s\n",
+	n = snprintf(buf, len, "%s\nname %s\ncmdline %s\n",
+		     img_has_byref(img) ? RECORD_MAGIC2 : RECORD_MAGIC,
 		     img->name[0] ? img->name : "-", img->cmdline);
 	if (n < 0 || (size_t)n >= len)
 		return 0;
@@ -267,7 +357,8 @@ size_t img_record_format(const struct img *img, char *buf, size_t len)
 		return 0;
 	off += (size_t)n;
 	for (i = 0; i < img->n_initrd; i++) {
-		n = record_module(buf + off, len - off, "initrd", &img->initrd[i]);
+		n = record_module(buf + off, len - off,
+				  img_kind_name(img->initrd[i].kind), &img->initrd[i]);
 		if (n < 0 || (size_t)n >= len - off)
 			return 0;
 		off += (size_t)n;
@@ -275,17 +366,41 @@ size_t img_record_format(const struct img *img, char *buf, size_t len)
 	return off;
 }
 
-/* Parse "NAME SHA SIZE DEV INO MTIME CTIME PATH" into m. */
-static int parse_record_module(char *rest, struct img_module *m)
+/*
+ * Parse "NAME SHA SIZE DEV INO MTIME CTIME PATH" into m, then for a
+ * module "DELIVERY", for a mount "DIR DELIVERY [verity=HEX]".
+ */
+static int parse_record_module(char *rest, struct img_module *m,
+			       enum img_kind kind)
 {
-	char *w[9], *r;
-	int n, i;
+	char *w[12], *r, *deliv;
+	int n, i, want = kind == IMG_KIND_INITRD ? 8 :
+			 kind == IMG_KIND_MODULE ? 9 : 10;
 
-	n = split(rest, w, 9, &r);
-	if (n != 8)
+	n = split(rest, w, 12, &r);
+	if (n != want && !(kind == IMG_KIND_MOUNT && n == 11))
 		return -1;
 	if (set_module(m, w[0], w[7], w[1]))
 		return -1;
+	m->kind = kind;
+	if (kind != IMG_KIND_INITRD) {
+		deliv = w[want - 1];
+		if (!strcmp(deliv, "store"))
+			m->delivery = IMG_DELIVER_STORE;
+		else if (strcmp(deliv, "kexec"))
+			return -1;
+	}
+	if (kind == IMG_KIND_MOUNT) {
+		if (!img_dir_ok(w[8]))
+			return -1;
+		strcpy(m->dir, w[8]);
+		if (n == 11) {
+			if (strncmp(w[10], "verity=", 7) ||
+			    img_parse_hex(w[10] + 7, m->verity_root))
+				return -1;
+			m->has_verity = true;
+		}
+	}
 	for (i = 2; i < 7; i++) {
 		uint64_t *dst[] = { &m->size, &m->ident.dev, &m->ident.ino,
 				    &m->ident.mtime_ns, &m->ident.ctime_ns };
@@ -302,8 +417,8 @@ int img_record_parse(const char *text, size_t len, struct img *img,
 		     char *why, size_t why_len)
 {
 	char *buf, *line, *save = NULL, *rest, *w[2];
-	bool magic = false, kernel = false, cmdline = false;
-	int ret = 0;
+	bool magic = false, kernel = false, cmdline = false, v2 = false;
+	int ret = 0, i;
 
 	memset(img, 0, sizeof(*img));
 	if (len > 1 << 20 || memchr(text, 0, len)) {
@@ -316,7 +431,8 @@ int img_record_parse(const char *text, size_t len, struct img *img,
 	for (line = strtok_r(buf, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!magic) {
-			magic = !strcmp(line, RECORD_MAGIC);
+			v2 = !strcmp(line, RECORD_MAGIC2);
+			magic = v2 || !strcmp(line, RECORD_MAGIC);
 			if (!magic)
 				ret = -1;
 			continue;
@@ -332,12 +448,24 @@ int img_record_parse(const char *text, size_t len, struct img *img,
 			continue;
 		}
 		if (!strncmp(line, "kernel ", 7) && !kernel) {
-			ret = parse_record_module(line + 7, &img->kernel);
+			ret = parse_record_module(line + 7, &img->kernel,
+						  IMG_KIND_INITRD);
 			kernel = true;
 		} else if (!strncmp(line, "initrd ", 7) &&
 			   img->n_initrd < IMG_MAX_INITRDS) {
 			ret = parse_record_module(line + 7,
-						  &img->initrd[img->n_initrd++]);
+						  &img->initrd[img->n_initrd++],
+						  IMG_KIND_INITRD);
+		} else if (v2 && !strncmp(line, "module ", 7) &&
+			   img->n_initrd < IMG_MAX_INITRDS) {
+			ret = parse_record_module(line + 7,
+						  &img->initrd[img->n_initrd++],
+						  IMG_KIND_MODULE);
+		} else if (v2 && !strncmp(line, "mount ", 6) &&
+			   img->n_initrd < IMG_MAX_INITRDS) {
+			ret = parse_record_module(line + 6,
+						  &img->initrd[img->n_initrd++],
+						  IMG_KIND_MOUNT);
 		} else if (split(line, w, 2, &rest) == 2 && !strcmp(w[0], "name")) {
 			if (strcmp(w[1], "-") && module_name_ok(w[1]))
 				strcpy(img->name, w[1]);
@@ -347,6 +475,21 @@ int img_record_parse(const char *text, size_t len, struct img *img,
 	}
 	free(buf);
 	if (!ret && (!magic || !kernel || !cmdline))
+		ret = -1;
+	/* what the manifest refuses, a record cannot say either */
+	for (i = 0; !ret && i < img->n_initrd; i++) {
+		const struct img_module *m = &img->initrd[i];
+		int j;
+
+		for (j = 0; j < i && !ret; j++)
+			if (!strcmp(img->initrd[j].name, m->name) ||
+			    (m->kind == IMG_KIND_MOUNT &&
+			     img->initrd[j].kind == IMG_KIND_MOUNT &&
+			     !strcmp(img->initrd[j].dir, m->dir)))
+				ret = -1;
+	}
+	/* a v2 record says something v1 cannot */
+	if (!ret && v2 && !img_has_byref(img))
 		ret = -1;
 	if (ret)
 		snprintf(why, why_len, "malformed image record");

@@ -5,6 +5,13 @@
  * content-addressed boot object "b:<first 60 hex digits of its SHA-256>".
  * Each image set up by `fastboot update` is recorded as a blob "img.<N>";
  * the highest N is the current image, the next lower one the previous.
+ *
+ * Modules come in three kinds (manifest directives): initrd (through
+ * kexec, as part of the base initramfs), module (a cpio archive handed
+ * over in the store, unpacked by `fastboot boot` in the next kernel) and
+ * mount (a file system image handed over in the store, mounted read-only
+ * at a directory).  Each module's delivery says how it reaches the next
+ * kernel: kexec (in the kexec initramfs) or store (left in the region).
  */
 #ifndef FASTBOOT_IMAGE_H
 #define FASTBOOT_IMAGE_H
@@ -29,6 +36,19 @@ struct img_ident {
 	uint64_t ctime_ns;
 };
 
+enum img_kind {
+	IMG_KIND_INITRD = 0,	/* manifest "initrd": always through kexec */
+	IMG_KIND_MODULE,	/* "module": a cpio archive, by reference */
+	IMG_KIND_MOUNT,		/* "mount": a file system image at dir */
+};
+
+enum img_delivery {
+	IMG_DELIVER_KEXEC = 0,	/* in the kexec initramfs */
+	IMG_DELIVER_STORE,	/* left in the store for `fastboot boot` */
+};
+
+#define IMG_DIR_MAX	256	/* a mount module's directory, with NUL */
+
 enum img_status {
 	IMG_PENDING = 0,
 	IMG_REUSED,		/* taken from the store, source not read */
@@ -44,6 +64,16 @@ struct img_module {
 	bool has_ident;
 	uint64_t size;
 	enum img_status status;
+	enum img_kind kind;
+	enum img_delivery delivery;
+	char dir[IMG_DIR_MAX];	/* mount: where, absolute, under the root */
+	/*
+	 * mount: the root hash of the object's Merkle tree (4 KiB blocks,
+	 * SHA-256), for the verifier of the second half of issue #16; the
+	 * record carries it as verity=HEX when known.
+	 */
+	uint8_t verity_root[32];
+	bool has_verity;
 	/* While updating: the source mapped in memory, when read. */
 	void *data;
 };
@@ -54,6 +84,7 @@ struct img {
 	bool has_cmdline;
 	bool reuse_cmdline;
 	struct img_module kernel;
+	/* every module, kexec or by reference, in manifest order */
 	struct img_module initrd[IMG_MAX_INITRDS];
 	int n_initrd;
 };
@@ -66,6 +97,15 @@ struct img {
 int img_parse_manifest(const char *path, struct img *img);
 int img_add_initrd(struct img *img, const char *name, const char *path,
 		   const char *sha_hex);
+/* A module of any kind; dir only for IMG_KIND_MOUNT. */
+int img_add_module(struct img *img, enum img_kind kind, const char *name,
+		   const char *path, const char *dir, const char *sha_hex);
+const char *img_kind_name(enum img_kind k);
+const char *img_delivery_name(enum img_delivery d);
+/* Does the image have modules given by reference (module, mount)? */
+bool img_has_byref(const struct img *img);
+/* A mount directory: absolute, normalised, no "." or ".." component. */
+bool img_dir_ok(const char *dir);
 /* The record kept in the store: serialise and parse (untrusted). */
 size_t img_record_format(const struct img *img, char *buf, size_t len);
 int img_record_parse(const char *text, size_t len, struct img *img,

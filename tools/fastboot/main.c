@@ -97,6 +97,10 @@ static const struct cmd cmds[] = {
 	  "                      fastboot did not load (kdump's)\n"
 	  "  --now, --no-exec    accepted as by update; no effect\n"
 	  JSON_OPT HELP_OPT IMAGE_OPTS },
+	{ "boot", cmd_boot, "[--root DIR] [--json]",
+	  "early boot: put the image's by-reference modules in place",
+	  "  --root DIR          unpack the modules under DIR (default /)\n"
+	  JSON_OPT HELP_OPT },
 	{ "disarm", cmd_disarm, "[--force]",
 	  "unload the crash kernel that arm loaded",
 	  "  --force             unload a crash kernel that fastboot did not load\n"

@@ -16,6 +16,7 @@
 #include "fastboot.h"
 #include "client.h"
 #include "json.h"
+#include "pipeline.h"
 #include "sha256.h"
 
 static const struct option json_opts[] = {
@@ -50,6 +51,53 @@ static bool post_notifiers(void)
 	if (f)
 		fclose(f);
 	return c == 'Y';
+}
+
+/*
+ * The modules of image record name and how each was delivered, when the
+ * store still holds the record (and we may read it); NULL if not.
+ */
+static struct img *image_of(int fd, const char *name)
+{
+	struct fastboot_info in;
+	struct img *img;
+
+	if (!name || !name[0] || cl_info(fd, name, &in))
+		return NULL;
+	img = calloc(1, sizeof(*img));
+	if (img && load_record(fd, name, img)) {
+		free(img);
+		img = NULL;
+	}
+	return img;
+}
+
+static void json_image_modules(struct json *j, const char *key,
+			       const struct img *img)
+{
+	int i;
+
+	json_open(j, key, '[');
+	for (i = 0; img && i < img->n_initrd; i++) {
+		json_open(j, NULL, '{');
+		json_str(j, "name", img->initrd[i].name);
+		json_str(j, "kind", img_kind_name(img->initrd[i].kind));
+		json_str(j, "delivery", img_delivery_name(img->initrd[i].delivery));
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+/* "base (initrd, kexec), app (module, store)" */
+static void print_image_modules(const struct img *img)
+{
+	int i;
+
+	for (i = 0; i < img->n_initrd; i++)
+		printf("%s%s (%s, %s)", i ? ", " : "", img->initrd[i].name,
+		       img_kind_name(img->initrd[i].kind),
+		       img_delivery_name(img->initrd[i].delivery));
+	printf("\n");
 }
 
 static int get_status(int fd, struct fastboot_status *s)
@@ -117,6 +165,7 @@ int cmd_status(int argc, char **argv)
 {
 	struct fastboot_status s;
 	struct boot_image bi;
+	struct img *img;
 	char cap[32], used[32], freeb[32];
 	int fd, ret;
 
@@ -129,10 +178,13 @@ int cmd_status(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = get_status(fd, &s);
-	close(fd);
-	if (ret)
+	if (ret) {
+		close(fd);
 		return ret;
+	}
 	boot_image_check(&s, &bi);
+	img = s.state == FASTBOOT_STATE_READY ? image_of(fd, bi.believed) : NULL;
+	close(fd);
 	if (opt_json) {
 		struct json j;
 
@@ -161,10 +213,13 @@ int cmd_status(int argc, char **argv)
 		json_bool(&j, "armed", s.flags & FASTBOOT_STATUS_ARMED);
 		json_str(&j, "armed_image", s.armed_image);
 		json_bool(&j, "crash_kexec_post_notifiers", post_notifiers());
+		if (img)
+			json_image_modules(&j, "image_modules", img);
 		if (s.why[0])
 			json_str(&j, "why", s.why);
 		json_close(&j, '}');
 		json_end(&j);
+		free(img);
 		return EXIT_OK;
 	}
 	printf("state:      %s\n", fb_state_name(s.state));
@@ -183,6 +238,10 @@ int cmd_status(int argc, char **argv)
 		       fb_reason_name(s.boot_reason));
 		if (bi.believed)
 			printf("image:      %s\n", bi.believed);
+		if (img) {
+			printf("modules:    ");
+			print_image_modules(img);
+		}
 		if (bi.why)
 			printf("image note: %s%s%s%s%s\n", bi.why,
 			       bi.store[0] ? "; store: " : "", bi.store,
@@ -204,6 +263,7 @@ int cmd_status(int argc, char **argv)
 	if (s.why[0])
 		printf("%s %s\n", s.state == FASTBOOT_STATE_DAMAGED ?
 		       "why:       " : "note:      ", s.why);
+	free(img);
 	return EXIT_OK;
 }
 
@@ -793,8 +853,8 @@ int cmd_log(int argc, char **argv)
 		ret = get_crash(fd, &crash, &crash_log);
 	if (!ret)
 		ret = get_status(fd, &s);
-	close(fd);
 	if (ret) {
+		close(fd);
 		free(crash_log);
 		free(l);
 		return ret;
@@ -823,6 +883,9 @@ int cmd_log(int argc, char **argv)
 			snprintf(img, sizeof(img), "%s", bi.believed ? bi.believed : "");
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		/* how its modules came, if the store still has its record */
+		struct img *rec = s.state == FASTBOOT_STATE_READY ? image_of(fd, img) : NULL;
+
 		if (opt_json) {
 			json_open(&j, NULL, '{');
 			json_u64(&j, "boot", b->boot);
@@ -831,13 +894,21 @@ int cmd_log(int argc, char **argv)
 			json_str(&j, "image", img);
 			json_u64(&j, "time_ns", b->time_ns);
 			json_str(&j, "time", when);
+			if (rec)
+				json_image_modules(&j, "modules", rec);
 			json_close(&j, '}');
 		} else {
 			printf("%-6llu %-8s %-20s %-24s %s\n",
 			       (unsigned long long)b->boot, fb_reason_name(b->reason),
 			       when, rel, img[0] ? img : "-");
+			if (rec) {
+				printf("       modules: ");
+				print_image_modules(rec);
+			}
 		}
+		free(rec);
 	}
+	close(fd);
 	if (opt_json) {
 		json_close(&j, ']');
 		if (crash.size) {

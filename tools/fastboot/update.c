@@ -3,21 +3,23 @@
  * fastboot tool: `fastboot update`, a firmware-less reboot into a boot
  * image that reads from disk only the modules that changed.
  *
- * 1. Plan: stat every module.  A module is reused without reading its
- *    source when the manifest gives a SHA-256 already in the store, or its
- *    identity (dev, inode, size, mtime, ctime) equals the one recorded by
- *    the current or previous image.  Otherwise it is read and hashed once.
+ * The steps are units of their own (pipeline.h names them):
+ * 1. Plan (plan.c): stat every module.  A module is reused without reading
+ *    its source when the manifest gives a SHA-256 already in the store, or
+ *    its identity (dev, inode, size, mtime, ctime) equals the one recorded
+ *    by the current or previous image.  Otherwise it is read and hashed.
  * 2. Check the free space; nothing is written before this point, so a
  *    missing, unreadable or oversized image leaves the store unchanged.
- * 3. Store the new content as boot objects "b:<sha256>".
- * 4. Copy every module out of the store into memory files (the initrds
- *    concatenated in order, each padded to 4 bytes), checking each
- *    SHA-256 (a corrupted copy is re-read from its source if that still
- *    matches, else the update is refused), and check with libelf that the
- *    image carries a fastboot.ko built for its kernel.
- * 5. kexec_file_load() them (or kexec_load() through kexec(8)).
- * 6. Record the image as "img.<N>" and free modules that neither it nor the
- *    previous image uses.
+ * 3. Store (plan.c) the new content as boot objects "b:<sha256>".
+ * 4. Deliver (deliver.c): copy the kernel and the base (the initrd
+ *    modules) out of the store into memory files, checking each SHA-256,
+ *    and check with libelf that the base carries a fastboot.ko built for
+ *    its kernel.  The module and mount modules stay in the store for the
+ *    next kernel's `fastboot boot`, if the base can run it (else they go
+ *    through kexec too); they are checked there, not read.
+ * 5. Load: kexec_file_load() them (or kexec_load() through kexec(8)).
+ * 6. Commit (record.c): record the image as "img.<N>" and free modules
+ *    that neither it nor the previous image uses.
  * 7. Reboot: `systemctl kexec` under systemd, or at once with --now.
  *
  * --dry-run runs steps 1, 2 and 4 (from the sources it read and the
@@ -49,10 +51,10 @@
 #include "client.h"
 #include "image.h"
 #include "json.h"
+#include "pipeline.h"
 #include "sha256.h"
 #include "update.h"
 
-#define RECORD_MAX	(64u << 10)
 #define IMG_RECOVERY	"img.recovery"		/* the image fastboot arm loaded */
 #define MEMMAP_BLOB	"memmap.production"	/* saved by fastboot arm */
 #define POST_NOTIFIERS	"/sys/module/kernel/parameters/crash_kexec_post_notifiers"
@@ -71,47 +73,9 @@ struct opts {
 	bool crash;			/* arm: load as the crash kernel */
 };
 
-/* The image records found in the store. */
-struct records {
-	struct img cur, prev, rec;
-	bool have_cur, have_prev, have_rec;
-	unsigned long n_cur, n_prev;	/* their N in img.<N> */
-	char (*names)[64];		/* every img.<N> object, for cleanup */
-	int n_names;
-};
-
-static void records_free(struct records *r)
-{
-	free(r->names);
-	r->names = NULL;
-	r->n_names = 0;
-}
-
-static int records_add_name(struct records *r, const char *name)
-{
-	char (*nn)[64] = realloc(r->names, ((size_t)r->n_names + 1) * 64);
-
-	if (!nn)
-		return fb_error("image records", "out of memory");
-	r->names = nn;
-	snprintf(r->names[r->n_names++], 64, "%s", name);
-	return 0;
-}
-
 static const char *status_name(enum img_status s)
 {
 	return s == IMG_REUSED ? "reused" : s == IMG_LOADED ? "loaded" : "pending";
-}
-
-static int record_number(const char *name, unsigned long *n)
-{
-	uint64_t v;
-
-	if (strncmp(name, IMG_RECORD_PREFIX, strlen(IMG_RECORD_PREFIX)) ||
-	    fb_parse_uint(name + strlen(IMG_RECORD_PREFIX), 10, ULONG_MAX, &v))
-		return -1;
-	*n = (unsigned long)v;
-	return 0;
 }
 
 struct membuf {
@@ -130,536 +94,11 @@ static int to_membuf(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-static int load_record(int fd, const char *name, struct img *img)
-{
-	struct fastboot_info in;
-	struct membuf mb = { 0 };
-	uint8_t digest[32];
-	char why[128];
-	int ret;
-
-	ret = cl_info(fd, name, &in);
-	if (ret)
-		return ret;
-	if (in.bytes > RECORD_MAX)
-		return fb_error(name, "image record too large, ignored");
-	mb.cap = in.bytes;
-	mb.buf = malloc(mb.cap + 1);
-	if (!mb.buf)
-		return -ENOMEM;
-	ret = cl_read(fd, &in, to_membuf, &mb, digest);
-	if (!ret && (in.obj_flags & FASTBOOT_OBJ_F_DIGEST) &&
-	    memcmp(digest, in.sha256, 32))
-		ret = fb_error(name, "image record is corrupted (SHA-256 mismatch), ignored");
-	else if (!ret && img_record_parse(mb.buf, mb.len, img, why, sizeof(why)))
-		ret = fb_error(name, "%s, ignored", why);
-	free(mb.buf);
-	return ret;
-}
-
-static int load_records(int fd, struct records *r)
-{
-	struct fastboot_info in;
-	uint32_t index = 0;
-	unsigned long n, best = 0, second = 0;
-	bool have_best = false, have_second = false;
-	int ret;
-
-	records_free(r);
-	memset(r, 0, sizeof(*r));
-	while (!(ret = cl_next(fd, &index, &in))) {
-		if (record_number(in.name, &n))
-			continue;
-		if (records_add_name(r, in.name))
-			return EXIT_FAIL;
-		if (!have_best || n > best) {
-			second = best;
-			have_second = have_best;
-			best = n;
-			have_best = true;
-		} else if (!have_second || n > second) {
-			second = n;
-			have_second = true;
-		}
-	}
-	if (ret != -ENOENT)
-		return fb_ioctl_error("ls", -ret);
-	if (have_best) {
-		char name[64];
-
-		snprintf(name, sizeof(name), IMG_RECORD_PREFIX "%lu", best);
-		r->have_cur = !load_record(fd, name, &r->cur);
-		r->n_cur = best;
-	}
-	if (have_second) {
-		char name[64];
-
-		snprintf(name, sizeof(name), IMG_RECORD_PREFIX "%lu", second);
-		r->have_prev = !load_record(fd, name, &r->prev);
-		r->n_prev = second;
-	}
-	r->have_rec = !cl_info(fd, IMG_RECOVERY, &in) &&
-		      !load_record(fd, IMG_RECOVERY, &r->rec);
-	return 0;
-}
-
-/* Is the content sha (size bytes) in the store as a boot object? */
-static bool in_store(int fd, const uint8_t sha[32], uint64_t size)
-{
-	struct fastboot_info in;
-	char name[64];
-
-	img_object_name(sha, name);
-	return !cl_info(fd, name, &in) && in.bytes == size &&
-	       (in.obj_flags & FASTBOOT_OBJ_F_DIGEST) &&
-	       !memcmp(in.sha256, sha, 32);
-}
-
-/* A recorded module with the same source path and identity. */
-static const struct img_module *recorded(const struct records *r,
-					 const struct img_module *m)
-{
-	const struct img *imgs[3] = { r->have_cur ? &r->cur : NULL,
-				      r->have_prev ? &r->prev : NULL,
-				      r->have_rec ? &r->rec : NULL };
-	const struct img_module *e;
-	int i, j;
-
-	for (j = 0; j < 3; j++) {
-		if (!imgs[j])
-			continue;
-		img_for_each(imgs[j], e, i)
-			if (e->has_ident && !strcmp(e->path, m->path) &&
-			    img_ident_eq(&e->ident, &m->ident))
-				return e;
-	}
-	return NULL;
-}
-
 static void human(uint64_t bytes, char *buf, size_t len)
 {
 	fb_human_size(bytes, buf, len);
 }
 
-/* Map and hash a module's source. */
-static int read_source(struct img_module *m, int sfd, uint64_t *bytes_read)
-{
-	struct sha256 sha;
-	uint8_t digest[32];
-	char size[32];
-
-	if (m->size >= (1u << 20)) {
-		human(m->size, size, sizeof(size));
-		fprintf(stderr, "fastboot: reading %s (%s)...\n", m->path, size);
-	}
-	m->data = NULL;
-	if (m->size) {
-		m->data = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, sfd, 0);
-		if (m->data == MAP_FAILED) {
-			m->data = NULL;
-			return fb_error(m->path, "%s", strerror(errno));
-		}
-	}
-	sha256_init(&sha);
-	sha256_update(&sha, m->data, m->size);
-	sha256_final(&sha, digest);
-	if (m->has_sha && memcmp(digest, m->sha, 32))
-		return fb_error(m->path, "content does not match the SHA-256 the manifest gives");
-	memcpy(m->sha, digest, 32);
-	m->has_sha = true;
-	m->status = IMG_LOADED;
-	*bytes_read += m->size;
-	return 0;
-}
-
-/* Step 1: decide, per module, whether its source must be read. */
-static int plan(int fd, const struct opts *o, struct img *img,
-		const struct records *r, uint64_t *bytes_read)
-{
-	struct img_module *m;
-	struct stat st;
-	int i, sfd, ret = 0;
-
-	img_for_each(img, m, i) {
-		const struct img_module *e;
-
-		sfd = open(m->path, O_RDONLY | O_CLOEXEC);
-		if (sfd < 0)
-			return fb_error(m->path, "%s", strerror(errno));
-		if (fstat(sfd, &st) || !S_ISREG(st.st_mode)) {
-			close(sfd);
-			return fb_error(m->path, "not a regular file");
-		}
-		img_ident_of(&st, &m->ident);
-		m->has_ident = true;
-		m->size = (uint64_t)st.st_size;
-		if (!o->verify && m->has_sha && in_store(fd, m->sha, m->size)) {
-			m->status = IMG_REUSED;
-		} else if (!o->verify && !m->has_sha && (e = recorded(r, m)) &&
-			   in_store(fd, e->sha, m->size)) {
-			memcpy(m->sha, e->sha, 32);
-			m->has_sha = true;
-			m->status = IMG_REUSED;
-		} else {
-			ret = read_source(m, sfd, bytes_read);
-		}
-		close(sfd);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/*
- * Bytes of new objects the image needs (each content counted once), plus
- * extra bytes of blobs written with it (the image record, the memory map).
- */
-static uint64_t space_needed(int fd, const struct img *img, uint64_t extra)
-{
-	const struct img_module *m, *p;
-	uint64_t need = 0;
-	int i, j;
-
-	img_for_each(img, m, i) {
-		bool dup = false;
-
-		if (m->status != IMG_LOADED || in_store(fd, m->sha, m->size))
-			continue;
-		img_for_each(img, p, j) {
-			if (p == m)
-				break;
-			dup |= p->status == IMG_LOADED && !memcmp(p->sha, m->sha, 32);
-		}
-		if (!dup)
-			need += fb_pages(m->size) * FB_PAGE_SIZE;
-	}
-	return need + extra;
-}
-
-static void make_tag(const struct img_module *m, uint8_t tag[48])
-{
-	memset(tag, 0, 48);
-	memcpy(tag, &m->ident, sizeof(m->ident));
-}
-
-/* Objects this run added, removed again if the update fails. */
-struct added {
-	char names[IMG_MAX_INITRDS + 1][64];
-	int n;
-};
-
-static void drop_added(int fd, struct added *a)
-{
-	while (a->n > 0)
-		cl_rm(fd, a->names[--a->n]);
-}
-
-/* Step 3: store new content. */
-static int store_new(int fd, struct img *img, struct added *added)
-{
-	struct img_module *m;
-	char name[64];
-	uint8_t tag[48];
-	int i, ret = 0;
-
-	img_for_each(img, m, i) {
-		if (m->status != IMG_LOADED || in_store(fd, m->sha, m->size))
-			continue;
-		img_object_name(m->sha, name);
-		make_tag(m, tag);
-		ret = cl_put(fd, name, FASTBOOT_OBJ_BOOT, m->data, m->size, tag);
-		if (ret) {
-			fb_ioctl_error(m->path, -ret);
-			break;
-		}
-		strcpy(added->names[added->n++], name);
-	}
-	return ret ? EXIT_FAIL : 0;
-}
-
-struct fdsink {
-	int fd;
-	off_t pos;
-};
-
-static int to_fd(void *ctx, const void *buf, size_t len)
-{
-	struct fdsink *s = ctx;
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = pwrite(s->fd, p, len, s->pos);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		s->pos += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Write a module's source, read (and hashed) in this run, into mfd. */
-static int copy_source(struct img_module *m, int mfd, off_t start)
-{
-	struct fdsink sink = { mfd, start };
-	int ret = to_fd(&sink, m->data, m->size);
-
-	return ret ? fb_error("memfd", "%s", strerror(-ret)) : 0;
-}
-
-/*
- * Copy one stored module into memory file mfd at offset start, checking
- * its digest.  A corrupted copy is replaced from the source if the source
- * is unchanged (or was read in this run).  A dry run changes nothing: it
- * takes what it read from a source as it is, and a corrupted copy that a
- * real run would replace from its source is taken from the source.
- */
-static int copy_out(int fd, struct img_module *m, int mfd, off_t start,
-		    bool dry)
-{
-	struct fastboot_info in;
-	struct fdsink sink = { mfd, start };
-	uint8_t digest[32];
-	char name[64];
-	int ret, attempt, stale = 0;
-
-	if (dry && m->status == IMG_LOADED)	/* read in this run */
-		return copy_source(m, mfd, start);
-	img_object_name(m->sha, name);
-	for (attempt = 0; attempt < 2; attempt++) {
-		ret = cl_info(fd, name, &in);
-		if (ret)
-			return ret == -ENOENT ?
-				fb_error(m->name, "module %s is missing from the store", name) :
-				fb_ioctl_error(m->name, -ret);
-		/* the size was planned for: never write past it */
-		if (in.bytes == m->size) {
-			sink.pos = start;
-			ret = cl_read(fd, &in, to_fd, &sink, digest);
-			/*
-			 * Replaced meanwhile: another copy thread re-stored
-			 * the same content (a module listed twice).  Look
-			 * it up again.
-			 */
-			if (ret == -ESTALE && stale++ < 3) {
-				attempt--;
-				continue;
-			}
-			if (ret)
-				return fb_ioctl_error(m->name, -ret);
-			if (!memcmp(digest, m->sha, 32))
-				return 0;
-		}
-		if (attempt)
-			break;
-		fprintf(stderr, "fastboot: %s: stored copy is corrupted (%s)\n",
-			m->name, in.bytes == m->size ? "SHA-256 mismatch" : "wrong size");
-		if (!m->data) {
-			struct stat st;
-			struct img_ident id;
-			uint64_t ignored = 0;
-			int sfd = open(m->path, O_RDONLY | O_CLOEXEC);
-
-			if (sfd < 0 || fstat(sfd, &st)) {
-				if (sfd >= 0)
-					close(sfd);
-				break;
-			}
-			img_ident_of(&st, &id);
-			if (!m->has_ident || !img_ident_eq(&id, &m->ident)) {
-				close(sfd);
-				break;
-			}
-			fprintf(stderr, "fastboot: %s: re-reading it from %s\n",
-				m->name, m->path);
-			m->has_sha = true;	/* read_source checks against it */
-			ret = read_source(m, sfd, &ignored);
-			close(sfd);
-			if (ret)
-				return ret;
-		}
-		if (dry)
-			return copy_source(m, mfd, start);
-		uint8_t tag[48];
-
-		make_tag(m, tag);
-		ret = cl_put(fd, name, FASTBOOT_OBJ_BOOT, m->data, m->size, tag);
-		if (ret)
-			return fb_ioctl_error(m->name, -ret);
-	}
-	return fb_error(m->name,
-			"stored copy is corrupted and %s no longer matches it; refusing to boot this image",
-			m->path);
-}
-
-/*
- * Step 4: the kernel into kfd, the initramfs modules one after the other
- * into ifd, each padded to 4 bytes (Linux takes an uncompressed archive
- * only at a 4-byte aligned offset, and skips zeros between archives).
- * Each module's digest is checked as it is copied; the copies run on up
- * to COPY_THREADS CPUs at once, since hashing is the slow part.
- */
-#define COPY_THREADS	4
-
-struct copy_job {
-	int fd, kfd, ifd;
-	bool dry;
-	struct img *img;
-	off_t off[IMG_MAX_INITRDS + 1];
-	pthread_mutex_t lock;
-	int next, ret;
-};
-
-static void *copy_worker(void *arg)
-{
-	struct copy_job *job = arg;
-
-	for (;;) {
-		int i, ret;
-
-		pthread_mutex_lock(&job->lock);
-		i = job->ret ? job->img->n_initrd + 1 : job->next++;
-		pthread_mutex_unlock(&job->lock);
-		if (i > job->img->n_initrd)
-			return NULL;
-		ret = copy_out(job->fd, i ? &job->img->initrd[i - 1] : &job->img->kernel,
-			       i ? job->ifd : job->kfd, job->off[i], job->dry);
-		if (ret) {
-			pthread_mutex_lock(&job->lock);
-			if (!job->ret)
-				job->ret = ret;
-			pthread_mutex_unlock(&job->lock);
-		}
-	}
-}
-
-static int copy_image(int fd, struct img *img, int kfd, int ifd, bool dry)
-{
-	struct copy_job *job = calloc(1, sizeof(*job));
-	pthread_t th[COPY_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int i, n = 0, ret;
-	off_t end = 0;
-
-	if (!job)
-		return fb_error("update", "out of memory");
-	job->fd = fd;
-	job->kfd = kfd;
-	job->ifd = ifd;
-	job->dry = dry;
-	job->img = img;
-	pthread_mutex_init(&job->lock, NULL);
-	for (i = 0; i < img->n_initrd; i++) {
-		job->off[i + 1] = end;
-		end += (off_t)((img->initrd[i].size + 3) & ~3ull);
-	}
-	if (ftruncate(kfd, (off_t)img->kernel.size) ||
-	    (ifd >= 0 && ftruncate(ifd, end))) {
-		ret = fb_error("memfd", "%s", strerror(errno));
-		goto out;
-	}
-	if (cpus > COPY_THREADS)
-		cpus = COPY_THREADS;
-	for (i = 1; i < cpus && i <= img->n_initrd; i++)
-		if (!pthread_create(&th[n], NULL, copy_worker, job))
-			n++;
-	copy_worker(job);
-	while (n > 0)
-		pthread_join(th[--n], NULL);
-	ret = job->ret;
-out:
-	pthread_mutex_destroy(&job->lock);
-	free(job);
-	return ret;
-}
-
-static void unmap_memfd(void *p, size_t len)
-{
-	if (len)
-		munmap(p, len);
-	else
-		free(p);
-}
-
-static void *map_memfd(int mfd, size_t *len)
-{
-	struct stat st;
-	void *p;
-
-	if (fstat(mfd, &st))
-		return NULL;
-	*len = (size_t)st.st_size;
-	if (!*len)
-		return calloc(1, 1);
-	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, mfd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/*
- * What keeps the store from being re-attached by the image (kernel k,
- * initramfs i, NULL when the image has none), into why; "" if nothing.
- */
-static void vermagic_problem(const uint8_t *k, size_t klen, const uint8_t *i,
-			     size_t ilen, char *release, size_t rel_len,
-			     char *why, size_t why_len)
-{
-	struct ko_found ko;
-	char magic_rel[128];
-
-	if (bzimage_release(k, klen, release, rel_len))
-		snprintf(why, why_len, "the kernel is neither a bzImage nor an ELF vmlinux; cannot tell its release");
-	else if (!i)
-		snprintf(why, why_len, "the image has no initramfs, so no fastboot.ko");
-	else if (initramfs_find_module(i, ilen, "fastboot.ko", &ko, why, why_len))
-		;
-	else if (!ko.count)
-		snprintf(why, why_len, "the initramfs carries no fastboot.ko");
-	else {
-		/* The release is vermagic's first word. */
-		if (sscanf(ko.vermagic, "%127s", magic_rel) != 1)
-			snprintf(why, why_len, "cannot read the vermagic of %s", ko.path);
-		else if (strcmp(magic_rel, release))
-			snprintf(why, why_len, "%s is built for %s, the kernel is %s",
-				 ko.path, magic_rel, release);
-	}
-}
-
-/*
- * Step 4b: the image must carry a fastboot.ko built for its kernel.  ifd
- * is -1 for an image without initramfs.
- */
-static int check_vermagic(int kfd, int ifd, const struct opts *o,
-			  char *release, size_t rel_len)
-{
-	size_t klen = 0, ilen = 0;
-	uint8_t *k = map_memfd(kfd, &klen);
-	uint8_t *i = ifd >= 0 ? map_memfd(ifd, &ilen) : NULL;
-	char why[768] = "";
-	int ret = 0;
-
-	release[0] = 0;
-	if (!k || (ifd >= 0 && !i))
-		ret = fb_error("image", "cannot map it: %s", strerror(errno));
-	else
-		vermagic_problem(k, klen, i, ilen, release, rel_len, why, sizeof(why));
-	if (why[0]) {
-		if (o->force)
-			fprintf(stderr, "fastboot: warning: %s; booting anyway (--force)\n", why);
-		else
-			ret = fb_error("image", "%s: the store could not be re-attached after the reboot (--force boots it anyway)",
-				       why);
-	}
-	if (k)
-		unmap_memfd(k, klen);
-	if (i)
-		unmap_memfd(i, ilen);
-	return ret;
-}
-
-/* Command line words, in order. */
 struct words {
 	char *w[512];
 	int n;
@@ -928,66 +367,6 @@ static int load_kernel(int kfd, int ifd, const char *cmdline, bool crash)
 	return 0;
 }
 
-/*
- * Step 6: record the image as name and free what no kept image uses.
- * update keeps the new image, the one that was current (now previous) and
- * the armed recovery image; arm keeps its image, current and previous.
- */
-static int commit_image(int fd, struct img *img, const struct records *r,
-			const char *name, const char *rec, size_t len, bool crash)
-{
-	const struct img *keep[3] = {
-		img, r->have_cur ? &r->cur : NULL,
-		crash ? (r->have_prev ? &r->prev : NULL) : (r->have_rec ? &r->rec : NULL),
-	};
-	struct fastboot_info in;
-	uint32_t index = 0;
-	char (*drop)[64] = NULL;
-	int i, j, k, n_drop = 0, ret;
-
-	ret = cl_put(fd, name, FASTBOOT_OBJ_BLOB, rec, len, NULL);
-	if (ret)
-		return fb_ioctl_error(name, -ret);
-	/* Older records go (not for arm); so do unreferenced boot objects. */
-	for (i = 0; i < r->n_names && !crash; i++) {
-		unsigned long rn;
-
-		if (!record_number(r->names[i], &rn) && strcmp(r->names[i], name) &&
-		    !(r->have_cur && rn == r->n_cur))
-			cl_rm(fd, r->names[i]);
-	}
-	while (!cl_next(fd, &index, &in)) {
-		bool used = false;
-		const struct img_module *m;
-
-		if (strncmp(in.name, IMG_OBJ_PREFIX, strlen(IMG_OBJ_PREFIX)) ||
-		    in.type != FASTBOOT_OBJ_BOOT)
-			continue;
-		for (k = 0; k < 3 && !used; k++) {
-			if (!keep[k])
-				continue;
-			img_for_each(keep[k], m, j) {
-				char on[64];
-
-				img_object_name(m->sha, on);
-				used |= !strcmp(on, in.name);
-			}
-		}
-		if (!used) {
-			char (*nd)[64] = realloc(drop, (n_drop + 1) * 64);
-
-			if (!nd)
-				break;
-			drop = nd;
-			strcpy(drop[n_drop++], in.name);
-		}
-	}
-	for (i = 0; i < n_drop; i++)
-		cl_rm(fd, drop[i]);
-	free(drop);
-	return 0;
-}
-
 static int write_sysfs(const char *path, const char *val)
 {
 	int f = open(path, O_WRONLY | O_CLOEXEC);
@@ -1212,6 +591,12 @@ static void json_module(struct json *j, const char *key,
 	json_u64(j, "size_bytes", m->size);
 	json_str(j, "sha256", hex);
 	json_str(j, "status", status_name(m->status));
+	if (strcmp(key ? key : "", "kernel")) {
+		json_str(j, "kind", img_kind_name(m->kind));
+		json_str(j, "delivery", img_delivery_name(m->delivery));
+		if (m->kind == IMG_KIND_MOUNT)
+			json_str(j, "dir", m->dir);
+	}
 	json_close(j, '}');
 }
 
@@ -1251,8 +636,11 @@ static void report(const struct img *img, const char *record, uint64_t read,
 	img_for_each(img, m, i) {
 		sha256_hex(m->sha, hex);
 		human(m->size, size, sizeof(size));
-		printf("%-7s %-24s %10s  %-6s  %.16s  %s\n", i ? "initrd" : "kernel",
-		       m->name, size, status_name(m->status), hex, m->path);
+		printf("%-7s %-24s %10s  %-6s  %-5s  %.16s  %s%s%s\n",
+		       i ? img_kind_name(m->kind) : "kernel", m->name, size,
+		       status_name(m->status), img_delivery_name(m->delivery),
+		       hex, m->path, m->kind == IMG_KIND_MOUNT ? " at " : "",
+		       m->kind == IMG_KIND_MOUNT ? m->dir : "");
 	}
 	human(read, size, sizeof(size));
 	printf("read %s from disk, ", size);
@@ -1556,7 +944,7 @@ static int prepare(struct run *r)
 		return ret;
 	t = fb_now_ms(CLOCK_MONOTONIC);
 	if (!r->o.rollback && !r->o.from_store &&
-	    (ret = plan(r->fd, &r->o, r->img, r->recs, &r->bytes_read)))
+	    (ret = plan(r->fd, r->o.verify, r->img, r->recs, &r->bytes_read)))
 		return ret;
 	r->tm.read = fb_now_ms(CLOCK_MONOTONIC) - t;
 	img_for_each(r->img, m, i)
@@ -1584,14 +972,16 @@ static int prepare(struct run *r)
 }
 
 /*
- * Steps 3 and 4: store new content (not in a dry run), copy the image
- * into memory files, checking it.  An image without initramfs has no
- * initramfs file (ifd -1).
+ * Steps 3 and 4: store new content (not in a dry run), deliver the image:
+ * what goes through kexec into memory files, checked, and what stays in
+ * the store checked there.  An image without initramfs has no initramfs
+ * file (ifd -1).
  */
 static int build_image(struct run *r)
 {
+	struct deliver_opts dopts = { r->o.dry_run, r->o.force, r->o.verify };
 	uint64_t t = fb_now_ms(CLOCK_MONOTONIC);
-	int ret;
+	int i, n_kexec = 1, ret;
 
 	if (!r->o.dry_run && (ret = store_new(r->fd, r->img, &r->added)))
 		return ret;
@@ -1605,15 +995,22 @@ static int build_image(struct run *r)
 	if (r->kfd < 0 || (r->img->n_initrd && r->ifd < 0))
 		return fb_error("memfd_create", "%s", strerror(errno));
 	t = fb_now_ms(CLOCK_MONOTONIC);
-	if ((ret = copy_image(r->fd, r->img, r->kfd, r->ifd, r->o.dry_run)))
+	ret = deliver(r->fd, r->img, r->kfd, r->ifd, &dopts, r->release,
+		      sizeof(r->release));
+	if (ret)
 		return ret;
+	/* the record says how each module was delivered: known only now */
+	r->rec_len = img_record_format(r->img, r->rec, sizeof(r->rec));
+	if (!r->rec_len)
+		return fb_error("image", "its record is larger than %u bytes", RECORD_MAX);
 	r->tm.copy = fb_now_ms(CLOCK_MONOTONIC) - t;
-	fprintf(stderr, "fastboot: %d modules %s, SHA-256 checked, in %.1f s\n",
-		r->img->n_initrd + 1, r->o.dry_run ? "read" : "copied from the store",
-		r->tm.copy / 1000.0);
-	if ((ret = interrupted(r->cmd)))
-		return ret;
-	return check_vermagic(r->kfd, r->ifd, &r->o, r->release, sizeof(r->release));
+	for (i = 0; i < r->img->n_initrd; i++)
+		n_kexec += r->img->initrd[i].delivery == IMG_DELIVER_KEXEC;
+	fprintf(stderr, "fastboot: %d modules %s, SHA-256 checked, in %.1f s%s\n",
+		n_kexec, r->o.dry_run ? "read" : "copied from the store",
+		r->tm.copy / 1000.0, n_kexec == r->img->n_initrd + 1 ? "" :
+		"; the others stay in the store for 'fastboot boot'");
+	return interrupted(r->cmd);
 }
 
 /* Steps 5 and 6 (and arm's arming): nothing is left half done. */
