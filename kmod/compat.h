@@ -133,4 +133,65 @@ static inline bool fastboot_reboot_is_kexec(unsigned long action, void *data)
 	return action == SYS_RESTART && data && !strcmp(data, "kexec reboot");
 }
 
+/*
+ * Block devices (vdev.c).  From 6.9 blk_alloc_disk() takes the queue
+ * limits and returns an ERR_PTR (before: a node, NULL on failure, and the
+ * limits set on the queue after, with blk_queue_*(), which later kernels
+ * dropped).  From 6.5 open gets the gendisk and a blk_mode_t, release the
+ * gendisk alone (before: the block_device and an fmode_t, the gendisk and
+ * an fmode_t).  FASTBOOT_BDEV_OPEN(cb, fn) defines the callback "cb"
+ * calling int fn(struct gendisk *); FASTBOOT_BDEV_RELEASE(cb, fn) the one
+ * calling void fn(struct gendisk *).
+ */
+#include <linux/blkdev.h>
+#include <linux/err.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+static inline struct gendisk *fastboot_alloc_disk(unsigned int block_size)
+{
+	struct queue_limits lim = {
+		.logical_block_size = block_size,
+		.physical_block_size = block_size,
+		.io_min = block_size,
+	};
+
+	return blk_alloc_disk(&lim, NUMA_NO_NODE);
+}
+#else
+static inline struct gendisk *fastboot_alloc_disk(unsigned int block_size)
+{
+	struct gendisk *disk = blk_alloc_disk(NUMA_NO_NODE);
+
+	if (!disk)
+		return ERR_PTR(-ENOMEM);
+	blk_queue_logical_block_size(disk->queue, block_size);
+	blk_queue_physical_block_size(disk->queue, block_size);
+	blk_queue_io_min(disk->queue, block_size);
+	return disk;
+}
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define FASTBOOT_BDEV_OPEN(cb, fn)					\
+	static int cb(struct gendisk *disk, blk_mode_t mode)		\
+	{								\
+		return fn(disk);					\
+	}
+#define FASTBOOT_BDEV_RELEASE(cb, fn)					\
+	static void cb(struct gendisk *disk)				\
+	{								\
+		fn(disk);						\
+	}
+#else
+#define FASTBOOT_BDEV_OPEN(cb, fn)					\
+	static int cb(struct block_device *bdev, fmode_t mode)		\
+	{								\
+		return fn(bdev->bd_disk);				\
+	}
+#define FASTBOOT_BDEV_RELEASE(cb, fn)					\
+	static void cb(struct gendisk *disk, fmode_t mode)		\
+	{								\
+		fn(disk);						\
+	}
+#endif
+
 #endif /* FASTBOOT_COMPAT_H */

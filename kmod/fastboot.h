@@ -10,6 +10,8 @@
 #include <asm/page.h>
 #include "format.h"
 
+struct fastboot_vdev;
+
 /*
  * The data area is addressed in the format's 4 KiB pages and mapped into
  * VMMs as kernel pages: the two must be the same size.  Only x86-64 is
@@ -75,7 +77,12 @@ struct fastboot_store {
 	struct fb_meta *work;		/* working copy of a transaction */
 	u32 *scratch;			/* FB_MAX_OBJECTS u32s for validation */
 	struct crypto_shash *sha;	/* object digests (crypto API sha256) */
-	u32 users[FB_MAX_OBJECTS];	/* open guest memory files per slot */
+	/*
+	 * Users of each slot's object: open guest memory files, verified
+	 * block devices (vdev.c).  An object with users is never removed,
+	 * replaced or reformatted.
+	 */
+	u32 users[FB_MAX_OBJECTS];
 };
 
 extern struct fastboot_store fastboot_store;
@@ -110,30 +117,45 @@ int fastboot_store_guest_find(struct fastboot_store *st, const char *name,
 			      u64 id);
 
 /*
- * An open guest memory file: the object's extents, copied at open time.
- * They cannot change while the file is open (an object with users is
- * never removed or reformatted), so read, write and mmap use them
- * without any lock.
+ * A pinned object (an open guest memory file, a verified block device):
+ * its extents, copied when it was pinned.  They cannot change while it is
+ * pinned (an object with users is never removed, replaced or
+ * reformatted), so the users read them without any lock.
  */
-struct fastboot_guest_ext {
+struct fastboot_obj_ext {
 	u64 offset;			/* first page in the file */
 	u64 start;			/* first page in the data area */
 	u64 pages;
 };
 
-struct fastboot_guest_map {
+struct fastboot_obj_map {
 	int idx;			/* object slot, counted in users[] */
 	u64 id;
 	u64 size;
 	u32 nr;
-	struct fastboot_guest_ext ext[];
+	struct fastboot_obj_ext ext[];
 };
 
-struct fastboot_guest_map *fastboot_store_guest_open(struct fastboot_store *st,
+/*
+ * Pin object name of type type (with id, if not 0): count a user and copy
+ * its extents.  Returns the map or an ERR_PTR (-ENOENT: no such object of
+ * that type).  fastboot_store_unpin() undoes it.
+ */
+struct fastboot_obj_map *fastboot_store_pin(struct fastboot_store *st,
+					    const char *name, u64 id, u32 type);
+void fastboot_store_unpin(struct fastboot_store *st,
+			  struct fastboot_obj_map *map);
+/* Where page page of the data area is mapped. */
+static inline u8 *fastboot_data_ptr(struct fastboot_store *st, u64 page)
+{
+	return st->region.map.base + FB_DATA_OFFSET + (page << FB_PAGE_SHIFT);
+}
+
+struct fastboot_obj_map *fastboot_store_guest_open(struct fastboot_store *st,
 						     const char *name, u64 id,
 						     bool write);
 void fastboot_store_guest_close(struct fastboot_store *st,
-				struct fastboot_guest_map *map);
+				struct fastboot_obj_map *map);
 /* The inode number of a guest object (the root directory is 1). */
 static inline unsigned long fastboot_guest_ino(u64 id)
 {
@@ -147,6 +169,16 @@ void fastboot_guestfs_exit(void);
 /* ioctl.c: /dev/fastboot. */
 int fastboot_dev_init(void);
 void fastboot_dev_exit(void);
+
+/*
+ * vdev.c: verified read-only block devices over boot objects
+ * (/dev/fbvN), for the mount modules of `fastboot boot`.
+ */
+int fastboot_vdev_init(void);
+void fastboot_vdev_exit(void);
+long fastboot_vdev_add(struct fastboot_store *st, struct fastboot_vdev *a);
+long fastboot_vdev_del(struct fastboot_store *st, u32 index);
+long fastboot_vdev_info(struct fastboot_vdev *a);
 
 /* panic.c: reboot and panic hooks. */
 int fastboot_hooks_init(void);

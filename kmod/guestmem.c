@@ -170,7 +170,7 @@ out:
 
 static int fastbootfs_open(struct inode *inode, struct file *file)
 {
-	struct fastboot_guest_map *map;
+	struct fastboot_obj_map *map;
 
 	map = fastboot_store_guest_open(&fastboot_store,
 					file->f_path.dentry->d_name.name,
@@ -189,8 +189,8 @@ static int fastbootfs_release(struct inode *inode, struct file *file)
 }
 
 /* The extent of map holding file byte off, or NULL. */
-static const struct fastboot_guest_ext *
-guest_ext_at(const struct fastboot_guest_map *map, u64 off)
+static const struct fastboot_obj_ext *
+guest_ext_at(const struct fastboot_obj_map *map, u64 off)
 {
 	u64 page = off >> FB_PAGE_SHIFT;
 	u32 i;
@@ -212,7 +212,7 @@ guest_ext_at(const struct fastboot_guest_map *map, u64 off)
 static ssize_t guest_rw(struct file *file, char __user *ubuf, size_t len,
 			loff_t *pos, bool to_obj)
 {
-	const struct fastboot_guest_map *map = file->private_data;
+	const struct fastboot_obj_map *map = file->private_data;
 	u8 *data = fastboot_store.region.map.base + FB_DATA_OFFSET;
 	u64 off = *pos;
 	ssize_t done = 0;
@@ -223,7 +223,7 @@ static ssize_t guest_rw(struct file *file, char __user *ubuf, size_t len,
 		return to_obj && len ? -ENOSPC : 0;
 	len = min_t(u64, len, map->size - off);
 	while (len) {
-		const struct fastboot_guest_ext *e = guest_ext_at(map, off);
+		const struct fastboot_obj_ext *e = guest_ext_at(map, off);
 		u64 first, last;
 		unsigned long left;
 		size_t n;
@@ -272,7 +272,7 @@ static ssize_t fastbootfs_write(struct file *file, const char __user *buf,
  */
 static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	const struct fastboot_guest_map *map = file->private_data;
+	const struct fastboot_obj_map *map = file->private_data;
 	unsigned long first = vma->vm_pgoff;
 	unsigned long pages = vma_pages(vma);
 	phys_addr_t data = fastboot_store.region.start + FB_DATA_OFFSET;
@@ -286,7 +286,7 @@ static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	fastboot_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	for (i = 0; !ret && i < map->nr; i++) {
-		const struct fastboot_guest_ext *e = &map->ext[i];
+		const struct fastboot_obj_ext *e = &map->ext[i];
 		unsigned long from = max_t(unsigned long, first, e->offset);
 		unsigned long to = min_t(unsigned long, first + pages,
 					 e->offset + e->pages);

@@ -32,6 +32,7 @@ static_assert(sizeof(struct fastboot_put) == FASTBOOT_PUT_SIZE_VER0);
 static_assert(sizeof(struct fastboot_read) == FASTBOOT_READ_SIZE_VER1);
 static_assert(sizeof(struct fastboot_info) == FASTBOOT_INFO_SIZE_VER0);
 static_assert(sizeof(struct fastboot_rm) == FASTBOOT_RM_SIZE_VER0);
+static_assert(sizeof(struct fastboot_vdev) == FASTBOOT_VDEV_SIZE_VER0);
 static_assert(FASTBOOT_NAME_MAX == FB_NAME_MAX);
 #define SAME(a, b) static_assert((int)(a) == (int)(b))
 SAME(FASTBOOT_OBJ_BOOT, FB_OBJ_BOOT);
@@ -387,6 +388,32 @@ static long ioc_rm(struct fastboot_store *st, void __user *uarg)
 	return fastboot_store_rm(st, r.name);
 }
 
+static long ioc_vdev(struct fastboot_store *st, unsigned int nr,
+		     void __user *uarg)
+{
+	struct fastboot_vdev v;
+	long usize = COPY_IN(v, uarg), ret;
+
+	if (usize < 0)
+		return usize;
+	if (v.flags)
+		return -EINVAL;
+	switch (nr) {
+	case _IOC_NR(FASTBOOT_IOC_VDEV_ADD):
+		if (fb_name_valid(v.object, sizeof(v.object)) ||
+		    fb_name_valid(v.tree, sizeof(v.tree)))
+			return -EINVAL;
+		ret = fastboot_vdev_add(st, &v);
+		break;
+	case _IOC_NR(FASTBOOT_IOC_VDEV_DEL):
+		return fastboot_vdev_del(st, v.index);
+	default:
+		ret = fastboot_vdev_info(&v);
+		break;
+	}
+	return ret ? ret : copy_out(uarg, &v, sizeof(v), usize);
+}
+
 static long fastboot_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -403,6 +430,10 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_info(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_LOG):
 		return ioc_log(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_VDEV_INFO):
+		return ioc_vdev(st, _IOC_NR(cmd), uarg);
+	case _IOC_NR(FASTBOOT_IOC_VDEV_ADD):
+	case _IOC_NR(FASTBOOT_IOC_VDEV_DEL):
 	case _IOC_NR(FASTBOOT_IOC_FORMAT):
 	case _IOC_NR(FASTBOOT_IOC_PUT):
 	case _IOC_NR(FASTBOOT_IOC_READ):
@@ -433,6 +464,9 @@ static long fastboot_ioctl(struct file *file, unsigned int cmd,
 		return ioc_arm(st, uarg);
 	case _IOC_NR(FASTBOOT_IOC_NEXT):
 		return ioc_next(st, uarg);
+	case _IOC_NR(FASTBOOT_IOC_VDEV_ADD):
+	case _IOC_NR(FASTBOOT_IOC_VDEV_DEL):
+		return ioc_vdev(st, _IOC_NR(cmd), uarg);
 	default:
 		return ioc_guest(st, uarg);
 	}

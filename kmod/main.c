@@ -42,8 +42,13 @@ static int __init fastboot_init(void)
 	ret = fastboot_guestfs_init();
 	if (ret)
 		goto err_dev;
+	ret = fastboot_vdev_init();
+	if (ret)
+		goto err_guestfs;
 	return 0;
 
+err_guestfs:
+	fastboot_guestfs_exit();
 err_dev:
 	fastboot_dev_exit();
 err_hooks:
@@ -60,6 +65,8 @@ static void __exit fastboot_exit(void)
 
 	fastboot_guestfs_exit();
 	fastboot_dev_exit();
+	/* no ioctl runs now: the devices go, unpinning their objects */
+	fastboot_vdev_exit();
 	fastboot_hooks_exit();
 	fastboot_store_detach(st);
 	fastboot_region_release(&st->region);

@@ -437,7 +437,10 @@ int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 	memcpy(o->tag, tag, sizeof(o->tag));
 	if (old >= 0)
 		fb_obj_free(st->work, old);
-	ret = commit(st);
+	/* An object in use (a block device reads it) is not replaced. */
+	mutex_lock(&st->lock);
+	ret = old >= 0 && st->users[old] ? -EBUSY : commit_locked(st);
+	mutex_unlock(&st->lock);
 	/* work now holds the old state; guest create zeroes again anyway */
 	if (!ret && old >= 0)
 		zero_object(st, st->work, old, true);
@@ -637,37 +640,19 @@ int fastboot_store_guest_find(struct fastboot_store *st, const char *name,
 	return idx;
 }
 
-/**
- * fastboot_store_guest_open() - count a user of guest object name (with
- * id) and copy its extents for the file.  A store attached read-only
- * refuses writers (-EROFS).  Returns the map or an ERR_PTR.
- */
-struct fastboot_guest_map *fastboot_store_guest_open(struct fastboot_store *st,
-						     const char *name, u64 id,
-						     bool write)
+/* Count a user of object idx and copy its extents (lock held). */
+static struct fastboot_obj_map *pin_locked(struct fastboot_store *st, int idx)
 {
-	struct fastboot_guest_map *map = NULL;
+	struct fastboot_obj_map *map;
 	const struct fb_extent *e;
 	u32 cursor = 0, nr = 0;
-	int idx;
 
-	mutex_lock(&st->lock);
-	idx = fastboot_store_guest_find(st, name, id);
-	if (idx < 0) {
-		map = ERR_PTR(-ESTALE);
-		goto out;
-	}
-	if (write && st->readonly) {
-		map = ERR_PTR(-EROFS);
-		goto out;
-	}
+	lockdep_assert_held(&st->lock);
 	while (fb_obj_next_extent(st->cur, idx, &cursor))
 		nr++;
 	map = kvzalloc(struct_size(map, ext, nr), GFP_KERNEL);
-	if (!map) {
-		map = ERR_PTR(-ENOMEM);
-		goto out;
-	}
+	if (!map)
+		return ERR_PTR(-ENOMEM);
 	map->idx = idx;
 	map->id = st->cur->obj[idx].id;
 	map->size = st->cur->obj[idx].size;
@@ -679,13 +664,64 @@ struct fastboot_guest_map *fastboot_store_guest_open(struct fastboot_store *st,
 		map->nr++;
 	}
 	st->users[idx]++;
-out:
+	return map;
+}
+
+/**
+ * fastboot_store_guest_open() - count a user of guest object name (with
+ * id) and copy its extents for the file.  A store attached read-only
+ * refuses writers (-EROFS).  Returns the map or an ERR_PTR.
+ */
+struct fastboot_obj_map *fastboot_store_guest_open(struct fastboot_store *st,
+						   const char *name, u64 id,
+						   bool write)
+{
+	struct fastboot_obj_map *map;
+	int idx;
+
+	mutex_lock(&st->lock);
+	idx = fastboot_store_guest_find(st, name, id);
+	if (idx < 0)
+		map = ERR_PTR(-ESTALE);
+	else if (write && st->readonly)
+		map = ERR_PTR(-EROFS);
+	else
+		map = pin_locked(st, idx);
 	mutex_unlock(&st->lock);
 	return map;
 }
 
 void fastboot_store_guest_close(struct fastboot_store *st,
-				struct fastboot_guest_map *map)
+				struct fastboot_obj_map *map)
+{
+	fastboot_store_unpin(st, map);
+}
+
+struct fastboot_obj_map *fastboot_store_pin(struct fastboot_store *st,
+					    const char *name, u64 id, u32 type)
+{
+	struct fastboot_obj_map *map;
+	int idx = -ENOENT;
+
+	if (fb_name_valid(name, FB_NAME_MAX))
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&st->lock);
+	if (st->state != FB_STATE_READY)
+		map = ERR_PTR(state_error(st));
+	else if (st->sealed)
+		map = ERR_PTR(-ESHUTDOWN);
+	else if ((idx = fb_obj_find(st->cur, name)) < 0 ||
+		 st->cur->obj[idx].type != type ||
+		 (id && st->cur->obj[idx].id != id))
+		map = ERR_PTR(-ENOENT);
+	else
+		map = pin_locked(st, idx);
+	mutex_unlock(&st->lock);
+	return map;
+}
+
+void fastboot_store_unpin(struct fastboot_store *st,
+			  struct fastboot_obj_map *map)
 {
 	mutex_lock(&st->lock);
 	st->users[map->idx]--;

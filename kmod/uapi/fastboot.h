@@ -243,6 +243,41 @@ struct fastboot_guest {
 };
 #define FASTBOOT_GUEST_SIZE_VER0	96
 
+/*
+ * A verified block device: /dev/fbvN, read-only, over boot object
+ * "object", each 4 KiB block checked against a hash tree the first time
+ * it is read (Documentation/verity.rst).  The tree is boot object "tree",
+ * in dm-verity's format: SHA-256, 4 KiB data and hash blocks, no salt
+ * (version 1), no superblock, the level nearest the root first, the
+ * object's last block zero-padded; root_hash is the digest of its top
+ * block (of the only data block when the object has one block, and then
+ * the tree is empty).  A block that does not match fails its read with
+ * EIO, and the kernel log names the object and the block once.  Both
+ * objects are pinned while the device exists: rm refuses them (EBUSY).
+ *
+ * FASTBOOT_IOC_VDEV_ADD: object, tree, root_hash in; index out
+ *   (CAP_SYS_ADMIN).  EINVAL when the tree's size does not fit the
+ *   object's, ENOENT when either is not a boot object.
+ * FASTBOOT_IOC_VDEV_DEL: index in (CAP_SYS_ADMIN); EBUSY while the
+ *   device is open (mounted).  The devices go with the module too.
+ * FASTBOOT_IOC_VDEV_INFO: the first device whose index is at or after
+ *   index (index updated; ENOENT past the last), everything out.
+ */
+struct fastboot_vdev {
+	__u32 size;
+	__u32 flags;
+	__u32 index;		/* N of /dev/fbvN */
+	__u32 openers;		/* out: open now (mounted) */
+	char object[64];
+	char tree[64];
+	__u8 root_hash[32];
+	__u64 bytes;		/* out: the device's size (the object's, in
+				   whole 4 KiB blocks) */
+	__u64 verified;		/* out: data blocks verified so far */
+	__u64 failed;		/* out: blocks (data or tree) that did not match */
+};
+#define FASTBOOT_VDEV_SIZE_VER0		200
+
 #define FASTBOOT_IOC_MAGIC	0xfb
 #define FASTBOOT_IOC_STATUS	_IOWR(FASTBOOT_IOC_MAGIC, 0, struct fastboot_status)
 #define FASTBOOT_IOC_FORMAT	_IOW(FASTBOOT_IOC_MAGIC, 1, struct fastboot_format)
@@ -255,5 +290,8 @@ struct fastboot_guest {
 #define FASTBOOT_IOC_ARM	_IOW(FASTBOOT_IOC_MAGIC, 8, struct fastboot_arm)
 #define FASTBOOT_IOC_GUEST	_IOW(FASTBOOT_IOC_MAGIC, 9, struct fastboot_guest)
 #define FASTBOOT_IOC_NEXT	_IOW(FASTBOOT_IOC_MAGIC, 10, struct fastboot_next)
+#define FASTBOOT_IOC_VDEV_ADD	_IOWR(FASTBOOT_IOC_MAGIC, 11, struct fastboot_vdev)
+#define FASTBOOT_IOC_VDEV_DEL	_IOW(FASTBOOT_IOC_MAGIC, 12, struct fastboot_vdev)
+#define FASTBOOT_IOC_VDEV_INFO	_IOWR(FASTBOOT_IOC_MAGIC, 13, struct fastboot_vdev)
 
 #endif /* _UAPI_LINUX_FASTBOOT_H */
