@@ -43,6 +43,9 @@ PACKAGES="
 	fakeroot
 	lintian
 	git
+	erofs-utils
+	squashfs-tools
+	cryptsetup-bin
 "
 
 missing=""
