@@ -122,6 +122,17 @@ int cl_rm(int fd, const char *name)
 	return 0;
 }
 
+/* No verified block devices in this store. */
+int cl_vdev_next(int fd, uint32_t *index, struct fastboot_vdev *v)
+{
+	return -ENOENT;
+}
+
+int cl_vdev_del(int fd, uint32_t index)
+{
+	return -ENOENT;
+}
+
 int cl_read(int fd, const struct fastboot_info *in,
 	    int (*sink)(void *ctx, const void *buf, size_t len), void *ctx,
 	    uint8_t digest[32])

@@ -212,3 +212,43 @@ int cl_pread(int fd, const struct fastboot_info *in, uint64_t offset,
 	*done = ret ? 0 : r.bytes;
 	return ret;
 }
+
+int cl_vdev_add(int fd, const char *object, const char *tree,
+		const uint8_t root[32], uint32_t *index)
+{
+	struct fastboot_vdev v;
+	int ret;
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	if (set_name(v.object, object) || set_name(v.tree, tree))
+		return -ENOENT;
+	memcpy(v.root_hash, root, sizeof(v.root_hash));
+	ret = call(fd, FASTBOOT_IOC_VDEV_ADD, &v);
+	if (!ret)
+		*index = v.index;
+	return ret;
+}
+
+int cl_vdev_del(int fd, uint32_t index)
+{
+	struct fastboot_vdev v;
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.index = index;
+	return call(fd, FASTBOOT_IOC_VDEV_DEL, &v);
+}
+
+int cl_vdev_next(int fd, uint32_t *index, struct fastboot_vdev *v)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	v->index = *index;
+	ret = call(fd, FASTBOOT_IOC_VDEV_INFO, v);
+	if (!ret)
+		*index = v->index + 1;
+	return ret;
+}

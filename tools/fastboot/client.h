@@ -32,4 +32,14 @@ int cl_read(int fd, const struct fastboot_info *in,
 int cl_pread(int fd, const struct fastboot_info *in, uint64_t offset,
 	     void *buf, uint64_t len, uint64_t *done);
 
+/*
+ * Verified block devices (/dev/fbvN): add one over boot object object
+ * with hash tree object tree and its root hash (*index: N), remove one
+ * (-EBUSY while open), the next at or after *index (-ENOENT past the last).
+ */
+int cl_vdev_add(int fd, const char *object, const char *tree,
+		const uint8_t root[32], uint32_t *index);
+int cl_vdev_del(int fd, uint32_t index);
+int cl_vdev_next(int fd, uint32_t *index, struct fastboot_vdev *v);
+
 #endif

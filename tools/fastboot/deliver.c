@@ -425,6 +425,50 @@ static int verify_in_store(int fd, struct img_module *m,
 }
 
 /*
+ * A mount module's hash tree must be in the store, of its size; with
+ * --verify (which read the source and built the tree again) its content
+ * is read back too, and a corrupted copy stored again.  (The kernel
+ * checks the tree against the root hash as it reads it anyway: a
+ * corrupted tree makes reads fail, it never lets bad data through.)
+ */
+static int check_tree(int fd, struct img_module *m, const struct deliver_opts *o)
+{
+	struct fastboot_info in;
+	struct sha256 sha;
+	uint8_t digest[32], want[32];
+	char name[64];
+	int ret;
+
+	if (!m->has_verity)
+		return fb_error(m->name, "the image record has no root hash for this mount module; run 'fastboot update' with its manifest");
+	img_tree_name(m->verity_root, name);
+	if (o->dry && m->status == IMG_LOADED)
+		return 0;
+	if (!tree_in_store(fd, m->verity_root, m->size))
+		return fb_error(m->name, "its hash tree %s is missing from the store, or of the wrong size; the next boot could not mount it",
+				name);
+	if (!o->verify || m->status != IMG_LOADED)	/* no tree built */
+		return 0;
+	if ((ret = cl_info(fd, name, &in)) ||
+	    (ret = cl_read(fd, &in, discard, NULL, digest)))
+		return fb_ioctl_error(name, -ret);
+	sha256_init(&sha);
+	sha256_update(&sha, m->tree, m->tree_len);
+	sha256_final(&sha, want);
+	if (!memcmp(digest, want, 32))
+		return 0;
+	fprintf(stderr, "fastboot: %s: stored hash tree is corrupted (SHA-256 mismatch)\n",
+		m->name);
+	if (o->dry)
+		return 0;
+	fprintf(stderr, "fastboot: %s: storing its hash tree again\n", m->name);
+	ret = cl_rm(fd, name);
+	if (ret)
+		return fb_ioctl_error(name, -ret);
+	return store_tree(fd, m, NULL);
+}
+
+/*
  * A module left in the store must be found there by the next kernel: the
  * object is there, of its size, with its SHA-256 (the module computed it
  * when the object was stored); with --verify its content is read back
@@ -457,6 +501,8 @@ static int check_in_store(int fd, struct img *img, const struct deliver_opts *o)
 					(unsigned long long)m->size);
 		if (o->verify && (ret = verify_in_store(fd, m, &in, o->dry)))
 			return ret;
+		if (m->kind == IMG_KIND_MOUNT && (ret = check_tree(fd, m, o)))
+			return ret;
 	}
 	return 0;
 }
@@ -467,13 +513,8 @@ int deliver(int fd, struct img *img, int kfd, int ifd,
 	bool byref = img_has_byref(img);
 	int i, ret;
 
-	for (i = 0; i < img->n_initrd; i++) {
+	for (i = 0; i < img->n_initrd; i++)
 		img->initrd[i].delivery = IMG_DELIVER_KEXEC;
-		/* the record has room for them; fastboot boot cannot yet */
-		if (img->initrd[i].kind == IMG_KIND_MOUNT)
-			return fb_error(img->initrd[i].name,
-					"mount modules are not supported yet: 'fastboot boot' cannot mount them (give the file system as a module cpio archive)");
-	}
 	/* without by-reference modules, the base is every module */
 	ret = copy_image(fd, img, kfd, ifd, o->dry, COPY_KERNEL_AND_BASE);
 	if (ret)

@@ -51,6 +51,14 @@ void img_object_name(const uint8_t sha[32], char name[64])
 	snprintf(name, 64, IMG_OBJ_PREFIX "%.60s", hex);
 }
 
+void img_tree_name(const uint8_t root[32], char name[64])
+{
+	char hex[65];
+
+	sha256_hex(root, hex);
+	snprintf(name, 64, IMG_TREE_PREFIX "%.60s", hex);
+}
+
 int img_parse_hex(const char *hex, uint8_t sha[32])
 {
 	int i;

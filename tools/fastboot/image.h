@@ -26,6 +26,8 @@
 #define IMG_CMDLINE_MAX		4096
 #define IMG_RECORD_PREFIX	"img."
 #define IMG_OBJ_PREFIX		"b:"
+/* A mount module's hash tree: "v:<first 60 hex digits of its root hash>" */
+#define IMG_TREE_PREFIX		"v:"
 
 /* Where a module's bytes came from, to tell later whether it changed. */
 struct img_ident {
@@ -68,12 +70,15 @@ struct img_module {
 	enum img_delivery delivery;
 	char dir[IMG_DIR_MAX];	/* mount: where, absolute, under the root */
 	/*
-	 * mount: the root hash of the object's Merkle tree (4 KiB blocks,
-	 * SHA-256), for the verifier of the second half of issue #16; the
-	 * record carries it as verity=HEX when known.
+	 * mount: the root hash of the object's hash tree (verity.h), which
+	 * the store holds as boot object "v:<root>" (img_tree_name()); the
+	 * record carries it as verity=HEX.
 	 */
 	uint8_t verity_root[32];
 	bool has_verity;
+	/* While updating: the tree, when built from the source in this run. */
+	uint8_t *tree;
+	uint64_t tree_len;
 	/* While updating: the source mapped in memory, when read. */
 	void *data;
 };
@@ -111,6 +116,8 @@ size_t img_record_format(const struct img *img, char *buf, size_t len);
 int img_record_parse(const char *text, size_t len, struct img *img,
 		     char *why, size_t why_len);
 void img_object_name(const uint8_t sha[32], char name[64]);
+/* The boot object holding the hash tree of root hash root. */
+void img_tree_name(const uint8_t root[32], char name[64]);
 int img_parse_hex(const char *hex, uint8_t sha[32]);
 void img_ident_of(const struct stat *st, struct img_ident *id);
 bool img_ident_eq(const struct img_ident *a, const struct img_ident *b);

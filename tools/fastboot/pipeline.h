@@ -63,11 +63,15 @@ void make_tag(const struct img_module *m, uint8_t tag[48]);
 
 /* Objects this run added, removed again if the update fails. */
 struct added {
-	char names[IMG_MAX_INITRDS + 1][64];
+	char names[2 * (IMG_MAX_INITRDS + 1)][64];	/* modules and trees */
 	int n;
 };
 
 void drop_added(int fd, struct added *a);
+/* Is the hash tree of root hash root (for size bytes) in the store? */
+bool tree_in_store(int fd, const uint8_t root[32], uint64_t size);
+/* Store the hash tree m->tree unless it is there (added: NULL or the list). */
+int store_tree(int fd, const struct img_module *m, struct added *added);
 int store_new(int fd, struct img *img, struct added *added);
 
 /* deliver.c */

@@ -22,6 +22,7 @@
 #include "fastboot.h"
 #include "pipeline.h"
 #include "sha256.h"
+#include "verity.h"
 
 /* A recorded module with the same source path and identity. */
 static const struct img_module *recorded(const struct records *r,
@@ -50,12 +51,60 @@ static void human(uint64_t bytes, char *buf, size_t len)
 }
 
 
-/* Map and hash a module's source. */
+/*
+ * Is the hash tree of root hash root, for size bytes of data, in the
+ * store?  The kernel checks its blocks against root as it reads them.
+ */
+bool tree_in_store(int fd, const uint8_t root[32], uint64_t size)
+{
+	struct fastboot_info in;
+	char name[64];
+
+	img_tree_name(root, name);
+	return !cl_info(fd, name, &in) && in.type == FASTBOOT_OBJ_BOOT &&
+	       in.bytes == verity_tree_bytes(size);
+}
+
+/*
+ * A mount module's root hash from any record that has one for the same
+ * content, its tree in the store: true if found (and set in m).
+ */
+static bool recorded_tree(int fd, const struct records *r, struct img_module *m)
+{
+	const struct img *imgs[3] = { r->have_cur ? &r->cur : NULL,
+				      r->have_prev ? &r->prev : NULL,
+				      r->have_rec ? &r->rec : NULL };
+	const struct img_module *e;
+	int i, j;
+
+	if (m->kind != IMG_KIND_MOUNT)
+		return true;
+	for (j = 0; j < 3; j++) {
+		if (!imgs[j])
+			continue;
+		img_for_each(imgs[j], e, i)
+			if (e->has_verity && e->size == m->size &&
+			    !memcmp(e->sha, m->sha, 32) &&
+			    tree_in_store(fd, e->verity_root, m->size)) {
+				memcpy(m->verity_root, e->verity_root, 32);
+				m->has_verity = true;
+				return true;
+			}
+	}
+	return false;
+}
+
+/*
+ * Map and hash a module's source.  A mount module's hash tree is built in
+ * the same pass, block by block, as the bytes are hashed.
+ */
 int read_source(struct img_module *m, int sfd, uint64_t *bytes_read)
 {
 	struct sha256 sha;
+	struct verity v;
 	uint8_t digest[32];
 	char size[32];
+	bool tree = m->kind == IMG_KIND_MOUNT;
 
 	if (m->size >= (1u << 20)) {
 		human(m->size, size, sizeof(size));
@@ -69,11 +118,39 @@ int read_source(struct img_module *m, int sfd, uint64_t *bytes_read)
 			return fb_error(m->path, "%s", strerror(errno));
 		}
 	}
+	if (tree && !m->size)
+		return fb_error(m->path, "an empty file; a mount module is a file system image");
+	if (tree && verity_init(&v, m->size))
+		return fb_error(m->path, "out of memory for its hash tree");
 	sha256_init(&sha);
-	sha256_update(&sha, m->data, m->size);
+	if (!tree) {
+		sha256_update(&sha, m->data, m->size);
+	} else {
+		const uint8_t *p = m->data;
+		uint64_t off;
+
+		for (off = 0; off < m->size; off += VERITY_BLOCK) {
+			size_t n = m->size - off < VERITY_BLOCK ?
+				   (size_t)(m->size - off) : VERITY_BLOCK;
+
+			sha256_update(&sha, p + off, n);
+			verity_leaf(&v, off / VERITY_BLOCK, p + off, n);
+		}
+		verity_finish(&v);
+	}
 	sha256_final(&sha, digest);
-	if (m->has_sha && memcmp(digest, m->sha, 32))
+	if (m->has_sha && memcmp(digest, m->sha, 32)) {
+		if (tree)
+			verity_free(&v);
 		return fb_error(m->path, "content does not match the SHA-256 the manifest gives");
+	}
+	if (tree) {
+		free(m->tree);
+		m->tree = v.tree;
+		m->tree_len = v.tree_blocks * VERITY_BLOCK;
+		memcpy(m->verity_root, v.root, 32);
+		m->has_verity = true;
+	}
 	memcpy(m->sha, digest, 32);
 	m->has_sha = true;
 	m->status = IMG_LOADED;
@@ -102,13 +179,20 @@ int plan(int fd, bool verify, struct img *img, const struct records *r,
 		img_ident_of(&st, &m->ident);
 		m->has_ident = true;
 		m->size = (uint64_t)st.st_size;
-		if (!verify && m->has_sha && in_store(fd, m->sha, m->size)) {
+		/* a mount module's tree must be in the store too */
+		if (!verify && m->has_sha && in_store(fd, m->sha, m->size) &&
+		    recorded_tree(fd, r, m)) {
 			m->status = IMG_REUSED;
 		} else if (!verify && !m->has_sha && (e = recorded(r, m)) &&
 			   in_store(fd, e->sha, m->size)) {
 			memcpy(m->sha, e->sha, 32);
-			m->has_sha = true;
-			m->status = IMG_REUSED;
+			if (recorded_tree(fd, r, m)) {
+				m->has_sha = true;
+				m->status = IMG_REUSED;
+			} else {
+				memset(m->sha, 0, 32);
+				ret = read_source(m, sfd, bytes_read);
+			}
 		} else {
 			ret = read_source(m, sfd, bytes_read);
 		}
@@ -142,6 +226,10 @@ uint64_t space_needed(int fd, const struct img *img, uint64_t extra)
 		if (!dup)
 			need += fb_pages(m->size) * FB_PAGE_SIZE;
 	}
+	/* the hash trees built in this run (a shared one counted twice) */
+	img_for_each(img, m, i)
+		if (m->tree && !tree_in_store(fd, m->verity_root, m->size))
+			need += fb_pages(m->tree_len) * FB_PAGE_SIZE;
 	return need + extra;
 }
 
@@ -157,7 +245,27 @@ void drop_added(int fd, struct added *a)
 		cl_rm(fd, a->names[--a->n]);
 }
 
-/* Step 3: store new content. */
+/*
+ * Store the hash tree built in this run (by read_source: m is a mount
+ * module read in this run), unless the store has it.
+ */
+int store_tree(int fd, const struct img_module *m, struct added *added)
+{
+	char name[64];
+	int ret;
+
+	if (!m->has_verity || tree_in_store(fd, m->verity_root, m->size))
+		return 0;
+	img_tree_name(m->verity_root, name);
+	ret = cl_put(fd, name, FASTBOOT_OBJ_BOOT, m->tree, m->tree_len, NULL);
+	if (ret)
+		return fb_ioctl_error(m->path, -ret);
+	if (added)
+		strcpy(added->names[added->n++], name);
+	return 0;
+}
+
+/* Step 3: store new content, and the hash trees of mount modules. */
 int store_new(int fd, struct img *img, struct added *added)
 {
 	struct img_module *m;
@@ -166,6 +274,9 @@ int store_new(int fd, struct img *img, struct added *added)
 	int i, ret = 0;
 
 	img_for_each(img, m, i) {
+		if (m->status == IMG_LOADED && m->kind == IMG_KIND_MOUNT &&
+		    store_tree(fd, m, added))
+			return EXIT_FAIL;
 		if (m->status != IMG_LOADED || in_store(fd, m->sha, m->size))
 			continue;
 		img_object_name(m->sha, name);

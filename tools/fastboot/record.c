@@ -147,6 +147,56 @@ bool in_store(int fd, const uint8_t sha[32], uint64_t size)
 }
 
 
+/* Does a kept image use boot object name (a module, or a mount's tree)? */
+static bool used_by(const struct img *const keep[3], const char *name)
+{
+	const struct img_module *m;
+	char on[64];
+	int j, k;
+
+	for (k = 0; k < 3; k++) {
+		if (!keep[k])
+			continue;
+		img_for_each(keep[k], m, j) {
+			img_object_name(m->sha, on);
+			if (!strcmp(on, name))
+				return true;
+			if (m->kind != IMG_KIND_MOUNT || !m->has_verity)
+				continue;
+			img_tree_name(m->verity_root, on);
+			if (!strcmp(on, name))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Remove the verified block devices over object name (its data or its
+ * tree), so that it can go: false if one is open (mounted), and then the
+ * object stays until a later update finds it unused and free.
+ */
+static bool release_devices(int fd, const char *name)
+{
+	struct fastboot_vdev v;
+	uint32_t index = 0;
+	bool free = true;
+	int ret;
+
+	while (!cl_vdev_next(fd, &index, &v)) {
+		if (strncmp(v.object, name, sizeof(v.object)) &&
+		    strncmp(v.tree, name, sizeof(v.tree)))
+			continue;
+		ret = cl_vdev_del(fd, v.index);
+		if (ret == -EBUSY)
+			fprintf(stderr, "fastboot: %s backs /dev/fbv%u, which is in use (mounted): kept until a later update\n",
+				name, v.index);
+		if (ret)
+			free = false;
+	}
+	return free;
+}
+
 /*
  * Step 6: record the image as name and free what no kept image uses.
  * update keeps the new image, the one that was current (now previous) and
@@ -162,7 +212,7 @@ int commit_image(int fd, struct img *img, const struct records *r,
 	struct fastboot_info in;
 	uint32_t index = 0;
 	char (*drop)[64] = NULL;
-	int i, j, k, n_drop = 0, ret;
+	int i, n_drop = 0, ret;
 
 	ret = cl_put(fd, name, FASTBOOT_OBJ_BLOB, rec, len, NULL);
 	if (ret)
@@ -176,33 +226,20 @@ int commit_image(int fd, struct img *img, const struct records *r,
 			cl_rm(fd, r->names[i]);
 	}
 	while (!cl_next(fd, &index, &in)) {
-		bool used = false;
-		const struct img_module *m;
-
-		if (strncmp(in.name, IMG_OBJ_PREFIX, strlen(IMG_OBJ_PREFIX)) ||
-		    in.type != FASTBOOT_OBJ_BOOT)
+		if ((strncmp(in.name, IMG_OBJ_PREFIX, strlen(IMG_OBJ_PREFIX)) &&
+		     strncmp(in.name, IMG_TREE_PREFIX, strlen(IMG_TREE_PREFIX))) ||
+		    in.type != FASTBOOT_OBJ_BOOT || used_by(keep, in.name))
 			continue;
-		for (k = 0; k < 3 && !used; k++) {
-			if (!keep[k])
-				continue;
-			img_for_each(keep[k], m, j) {
-				char on[64];
+		char (*nd)[64] = realloc(drop, (n_drop + 1) * 64);
 
-				img_object_name(m->sha, on);
-				used |= !strcmp(on, in.name);
-			}
-		}
-		if (!used) {
-			char (*nd)[64] = realloc(drop, (n_drop + 1) * 64);
-
-			if (!nd)
-				break;
-			drop = nd;
-			strcpy(drop[n_drop++], in.name);
-		}
+		if (!nd)
+			break;
+		drop = nd;
+		strcpy(drop[n_drop++], in.name);
 	}
 	for (i = 0; i < n_drop; i++)
-		cl_rm(fd, drop[i]);
+		if (release_devices(fd, drop[i]))
+			cl_rm(fd, drop[i]);
 	free(drop);
 	return 0;
 }

@@ -596,6 +596,10 @@ static void json_module(struct json *j, const char *key,
 		json_str(j, "delivery", img_delivery_name(m->delivery));
 		if (m->kind == IMG_KIND_MOUNT)
 			json_str(j, "dir", m->dir);
+		if (m->kind == IMG_KIND_MOUNT && m->has_verity) {
+			sha256_hex(m->verity_root, hex);
+			json_str(j, "verity_root", hex);
+		}
 	}
 	json_close(j, '}');
 }
@@ -1091,9 +1095,11 @@ static void free_run(struct run *r)
 	if (r->ifd >= 0)
 		close(r->ifd);
 	if (r->img)
-		img_for_each(r->img, m, i)
+		img_for_each(r->img, m, i) {
 			if (m->data)
 				munmap(m->data, m->size);
+			free(m->tree);
+		}
 	free(r->img);
 	if (r->recs)
 		records_free(r->recs);
