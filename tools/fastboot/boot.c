@@ -13,13 +13,22 @@
  *    computed as it is read and checked against the record; modules are
  *    read and hashed in parallel, one thread per CPU.
  * 4. Unpack them in order (cpio.c) into a staging directory under the
- *    root, then move that into the root (cpio_merge).
+ *    root.
+ * 5. Mount every mount module, in manifest order, read-only at its
+ *    directory under the root (made if missing): a verified block device
+ *    /dev/fbvN over its boot object (FASTBOOT_IOC_VDEV_ADD, with the hash
+ *    tree object and root hash the record names), whose blocks the kernel
+ *    checks on first read; the file system type (erofs or squashfs) is
+ *    read from its superblock, through the device, and mount(2) is called
+ *    directly.  No byte of the image is copied or read ahead.
+ * 6. Move the staging directory into the root (cpio_merge).
  *
  * Exit 0 when every module is in place.  Otherwise one line
  * "fastboot: boot: MODULE: WHY" and exit 1; the root is then unchanged
- * (the staging directory is removed), except if moving into the root
- * fails half-way (an I/O error: conflicts are checked before anything
- * moves), which the line says.
+ * (the staging directory is removed; what was mounted is unmounted, the
+ * devices and the directories made for them removed), except if moving
+ * into the root fails half-way (an I/O error: conflicts are checked
+ * before anything moves), which the line says.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,6 +61,21 @@ struct boot_mod {
 	uint8_t *data;
 	uint64_t len;
 	char why[256];		/* "" when read and checked */
+	uint64_t ms;
+};
+
+/* A mount module being mounted. */
+#define MOUNT_DIRS	16	/* directories made for one, at most */
+
+struct boot_mount {
+	struct img_module *m;
+	uint32_t index;		/* /dev/fbvN */
+	bool have_dev, mounted;
+	char dev[32];
+	const char *fstype;
+	char target[PATH_MAX];
+	char made[MOUNT_DIRS][PATH_MAX];	/* made for it, outermost first */
+	int n_made;
 	uint64_t ms;
 };
 
@@ -181,23 +206,190 @@ static int attach(void)
 	return 0;
 }
 
+/*
+ * The file system in the first 4 KiB of an image: erofs keeps its
+ * superblock magic at 1024, squashfs at 0 (both little-endian).
+ */
+static const char *fs_type(const uint8_t *sb)
+{
+	uint32_t erofs = (uint32_t)sb[1024] | (uint32_t)sb[1025] << 8 |
+			 (uint32_t)sb[1026] << 16 | (uint32_t)sb[1027] << 24;
+
+	if (erofs == 0xe0f5e1e2)
+		return "erofs";
+	if (!memcmp(sb, "hsqs", 4))
+		return "squashfs";
+	return NULL;
+}
+
+/* mkdir -p target, each directory made remembered in bm->made. */
+static int make_dirs(struct boot_mount *bm, char *why, size_t why_len)
+{
+	char path[PATH_MAX];
+	size_t i, len = strlen(bm->target);
+
+	memcpy(path, bm->target, len + 1);
+	for (i = 1; i <= len; i++) {
+		struct stat st;
+
+		if (path[i] != '/' && path[i])
+			continue;
+		path[i] = 0;
+		if (!stat(path, &st)) {
+			if (!S_ISDIR(st.st_mode)) {
+				snprintf(why, why_len, "%s is not a directory", path);
+				return -1;
+			}
+		} else if (errno != ENOENT || mkdir(path, 0755)) {
+			snprintf(why, why_len, "%s: %s", path, strerror(errno));
+			return -1;
+		} else if (bm->n_made < MOUNT_DIRS) {
+			snprintf(bm->made[bm->n_made++], PATH_MAX, "%s", path);
+		}
+		path[i] = bm->target[i];
+	}
+	return 0;
+}
+
+/* Undo what mount_one did for bm. */
+static void unmount_one(int fd, struct boot_mount *bm)
+{
+	if (bm->mounted && umount2(bm->target, 0))
+		fprintf(stderr, "fastboot: boot: %s: cannot unmount %s: %s\n",
+			bm->m->name, bm->target, strerror(errno));
+	else
+		bm->mounted = false;
+	if (!bm->mounted && bm->have_dev && !cl_vdev_del(fd, bm->index))
+		bm->have_dev = false;
+	while (!bm->mounted && bm->n_made > 0)
+		rmdir(bm->made[--bm->n_made]);
+}
+
+/* Wait for devtmpfs to make the device node (no udev in an initramfs). */
+static int open_device(const char *dev)
+{
+	int i, dfd = -1;
+
+	for (i = 0; i < 50; i++) {
+		dfd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (dfd >= 0 || errno != ENOENT)
+			break;
+		usleep(100000);
+	}
+	return dfd;
+}
+
+/*
+ * Mount module bm: its verified device, its type from its superblock, a
+ * read-only mount at its directory under root.  0, or -1 with why set
+ * (what was done is left for unmount_one).
+ */
+static int mount_one(int fd, const char *root, struct boot_mount *bm,
+		     char *why, size_t why_len)
+{
+	struct img_module *m = bm->m;
+	uint64_t t = fb_now_ms(CLOCK_MONOTONIC);
+	char obj[64], tree[64];
+	uint8_t sb[4096];
+	ssize_t got;
+	int dfd, ret;
+
+	if (!m->has_verity) {
+		snprintf(why, why_len, "the image record gives no root hash (verity=) for it: it cannot be verified");
+		return -1;
+	}
+	img_object_name(m->sha, obj);
+	img_tree_name(m->verity_root, tree);
+	ret = cl_vdev_add(fd, obj, tree, m->verity_root, &bm->index);
+	if (ret) {
+		snprintf(why, why_len, "%s (hash tree %s): %s", obj, tree,
+			 ret == -ENOENT ? "not in the store" :
+			 ret == -EINVAL ? "the hash tree does not fit the image" :
+			 ret == -ENOTTY ? "this fastboot.ko has no verified block devices" :
+			 strerror(-ret));
+		return -1;
+	}
+	bm->have_dev = true;
+	snprintf(bm->dev, sizeof(bm->dev), "/dev/fbv%u", bm->index);
+	dfd = open_device(bm->dev);
+	if (dfd < 0) {
+		snprintf(why, why_len, "%s: %s", bm->dev, strerror(errno));
+		return -1;
+	}
+	got = pread(dfd, sb, sizeof(sb), 0);
+	close(dfd);
+	if (got != (ssize_t)sizeof(sb)) {
+		snprintf(why, why_len, "%s: reading its superblock: %s%s", bm->dev,
+			 got < 0 ? strerror(errno) : "short read",
+			 got < 0 && errno == EIO ?
+			 " (it does not match its hash tree: see the kernel log)" : "");
+		return -1;
+	}
+	bm->fstype = fs_type(sb);
+	if (!bm->fstype) {
+		snprintf(why, why_len, "%s is neither an erofs nor a squashfs image",
+			 obj);
+		return -1;
+	}
+	snprintf(bm->target, sizeof(bm->target), "%s%s",
+		 strcmp(root, "/") ? root : "", m->dir);
+	if (make_dirs(bm, why, why_len))
+		return -1;
+	if (mount(bm->dev, bm->target, bm->fstype, MS_RDONLY, NULL)) {
+		snprintf(why, why_len, "mount -t %s %s %s: %s%s", bm->fstype,
+			 bm->dev, bm->target, strerror(errno),
+			 errno == ENODEV ? " (the kernel has no such file system; is its module in the base?)" : "");
+		return -1;
+	}
+	bm->mounted = true;
+	bm->ms = fb_now_ms(CLOCK_MONOTONIC) - t;
+	return 0;
+}
+
+/* Mount every mount module in order; on failure undo them all. */
+static int mount_all(int fd, const char *root, struct boot_mount *mnts, int n)
+{
+	char why[512];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!mount_one(fd, root, &mnts[i], why, sizeof(why)))
+			continue;
+		for (j = i; j >= 0; j--)
+			unmount_one(fd, &mnts[j]);
+		return fb_error("boot", "%s: %s; nothing was mounted", mnts[i].m->name,
+				why);
+	}
+	return 0;
+}
+
+static void unmount_all(int fd, struct boot_mount *mnts, int n)
+{
+	while (n > 0)
+		unmount_one(fd, &mnts[--n]);
+}
+
 static int usage(void)
 {
 	return fb_usage_error("fastboot boot [--root DIR] [--json]");
 }
 
 static void report(const char *image, const char *root, const struct img *img,
-		   const struct boot_mod *mods, int n, uint64_t bytes,
+		   const struct boot_mod *mods, int n,
+		   const struct boot_mount *mnts, int nm, uint64_t bytes,
 		   uint64_t entries, uint64_t ms)
 {
-	int i, k = 0;
+	int i, k = 0, km = 0;
 
 	if (!opt_json) {
 		char size[32];
 
 		fb_human_size(bytes, size, sizeof(size));
-		printf("fastboot: boot: %s: %d modules in place under %s (%s read from the store, SHA-256 checked; %llu entries) in %.2f s\n",
-		       image, n, root, size, (unsigned long long)entries, ms / 1000.0);
+		printf("fastboot: boot: %s: %d modules in place under %s (%s read from the store, SHA-256 checked; %llu entries",
+		       image, n + nm, root, size, (unsigned long long)entries);
+		if (nm)
+			printf("; %d mounted, verified as read", nm);
+		printf(") in %.2f s\n", ms / 1000.0);
 		return;
 	}
 	struct json j;
@@ -223,6 +415,15 @@ static void report(const char *image, const char *root, const struct img *img,
 			json_str(&j, "status", "unpacked");
 			json_u64(&j, "read_verify_ms", mods[k].ms);
 			k++;
+		} else if (km < nm && mnts[km].m == m) {
+			json_str(&j, "status", "mounted");
+			json_str(&j, "dir", m->dir);
+			json_str(&j, "device", mnts[km].dev);
+			json_str(&j, "fstype", mnts[km].fstype);
+			sha256_hex(m->verity_root, hex);
+			json_str(&j, "verity_root", hex);
+			json_u64(&j, "mount_ms", mnts[km].ms);
+			km++;
 		} else {
 			json_str(&j, "status", "kexec");
 		}
@@ -236,14 +437,20 @@ static void report(const char *image, const char *root, const struct img *img,
 	json_end(&j);
 }
 
-/* Unpack the modules read into a staging directory, then into root. */
-static int unpack_all(int rootfd, const char *root, struct boot_mod *mods,
-		      int n, uint64_t *entries)
+/*
+ * Unpack the modules read into a staging directory, mount the mount
+ * modules, then move the staging directory into root.
+ */
+static int place_all(int fd, int rootfd, const char *root,
+		     struct boot_mod *mods, int n, struct boot_mount *mnts,
+		     int nm, uint64_t *entries)
 {
 	char staging[64], why[512];
 	struct cpio_stats st;
 	int sfd, i, ret = 0;
 
+	if (!n)
+		return mount_all(fd, root, mnts, nm);
 	snprintf(staging, sizeof(staging), ".fastboot-boot.%d", (int)getpid());
 	if (mkdirat(rootfd, staging, 0700))
 		return fb_error("boot", "%s/%s: %s", root, staging, strerror(errno));
@@ -260,9 +467,13 @@ static int unpack_all(int rootfd, const char *root, struct boot_mod *mods,
 				       mods[i].m->name, why, root);
 		*entries += st.entries;
 	}
-	if (!ret && cpio_merge(sfd, rootfd, why, sizeof(why)))
+	if (!ret)
+		ret = mount_all(fd, root, mnts, nm);
+	if (!ret && cpio_merge(sfd, rootfd, why, sizeof(why))) {
 		ret = fb_error("boot", "%s: cannot move the modules into it: %s (what moved before stays)",
 			       root, why);
+		unmount_all(fd, mnts, nm);
+	}
 	cpio_rmtree(sfd);
 	close(sfd);
 	unlinkat(rootfd, staging, AT_REMOVEDIR);
@@ -281,8 +492,9 @@ int cmd_boot(int argc, char **argv)
 	char image[128];
 	struct img *img = NULL;
 	struct boot_mod *mods = NULL;
+	struct boot_mount *mnts = NULL;
 	uint64_t t0 = fb_now_ms(CLOCK_MONOTONIC), bytes = 0, entries = 0;
-	int c, i, n = 0, fd = -1, rootfd = -1, ret;
+	int c, i, n = 0, nm = 0, fd = -1, rootfd = -1, ret;
 
 	optind = 0;	/* glibc: rescan with this option string */
 	while ((c = getopt_long(argc, argv, "hj", lopts, NULL)) != -1) {
@@ -315,7 +527,8 @@ int cmd_boot(int argc, char **argv)
 		goto out;
 	}
 	mods = calloc(IMG_MAX_INITRDS, sizeof(*mods));
-	if (!mods) {
+	mnts = calloc(IMG_MAX_INITRDS, sizeof(*mnts));
+	if (!mods || !mnts) {
 		ret = fb_error("boot", "out of memory");
 		goto out;
 	}
@@ -324,12 +537,15 @@ int cmd_boot(int argc, char **argv)
 
 		if (m->delivery != IMG_DELIVER_STORE)
 			continue;
-		if (m->kind != IMG_KIND_MODULE) {
-			ret = fb_error("boot", "%s: a %s module; this fastboot boot unpacks module (cpio) modules only",
+		if (m->kind == IMG_KIND_MOUNT)
+			mnts[nm++].m = m;
+		else if (m->kind == IMG_KIND_MODULE)
+			mods[n++].m = m;
+		else {
+			ret = fb_error("boot", "%s: a %s module cannot come from the store",
 				       m->name, img_kind_name(m->kind));
 			goto out;
 		}
-		mods[n++].m = m;
 	}
 	read_all(fd, mods, n);
 	for (i = 0; i < n; i++) {
@@ -339,15 +555,17 @@ int cmd_boot(int argc, char **argv)
 		}
 		bytes += mods[i].len;
 	}
-	if (n && (ret = unpack_all(rootfd, root, mods, n, &entries)))
+	if ((n || nm) &&
+	    (ret = place_all(fd, rootfd, root, mods, n, mnts, nm, &entries)))
 		goto out;
-	report(image, root, img, mods, n, bytes, entries,
+	report(image, root, img, mods, n, mnts, nm, bytes, entries,
 	       fb_now_ms(CLOCK_MONOTONIC) - t0);
 	ret = 0;
 out:
 	for (i = 0; mods && i < n; i++)
 		free(mods[i].data);
 	free(mods);
+	free(mnts);
 	free(img);
 	if (fd >= 0)
 		close(fd);

@@ -419,6 +419,9 @@ static int verify_in_store(int fd, struct img_module *m,
 		return 0;
 	fprintf(stderr, "fastboot: %s: storing it again from %s\n", m->name, m->path);
 	img_object_name(m->sha, name);
+	if (!release_devices(fd, name))
+		return fb_error(m->name, "a mounted device reads the corrupted copy: unmount %s first",
+				m->dir);
 	make_tag(m, tag);
 	ret = cl_put(fd, name, FASTBOOT_OBJ_BOOT, m->data, m->size, tag);
 	return ret ? fb_ioctl_error(m->name, -ret) : 0;
@@ -462,6 +465,9 @@ static int check_tree(int fd, struct img_module *m, const struct deliver_opts *o
 	if (o->dry)
 		return 0;
 	fprintf(stderr, "fastboot: %s: storing its hash tree again\n", m->name);
+	if (!release_devices(fd, name))
+		return fb_error(m->name, "a mounted device reads the corrupted tree: unmount %s first",
+				m->dir);
 	ret = cl_rm(fd, name);
 	if (ret)
 		return fb_ioctl_error(name, -ret);

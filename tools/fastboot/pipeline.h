@@ -48,6 +48,11 @@ int load_record(int fd, const char *name, struct img *img);
 int load_records(int fd, struct records *r);
 /* Is the content sha (size bytes) in the store as a boot object? */
 bool in_store(int fd, const uint8_t sha[32], uint64_t size);
+/*
+ * Remove the verified block devices over object name, so that it can be
+ * removed or replaced: false if one of them is open (mounted).
+ */
+bool release_devices(int fd, const char *name);
 /* Commit: record the image as name; drop what no kept image uses. */
 int commit_image(int fd, struct img *img, const struct records *r,
 		 const char *name, const char *rec, size_t len, bool crash);

@@ -176,7 +176,7 @@ static bool used_by(const struct img *const keep[3], const char *name)
  * tree), so that it can go: false if one is open (mounted), and then the
  * object stays until a later update finds it unused and free.
  */
-static bool release_devices(int fd, const char *name)
+bool release_devices(int fd, const char *name)
 {
 	struct fastboot_vdev v;
 	uint32_t index = 0;

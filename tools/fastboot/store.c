@@ -161,13 +161,66 @@ static void json_boot_image(struct json *j, const struct boot_image *bi)
 	json_close(j, '}');
 }
 
+/* The verified block devices (mount modules), up to max; how many. */
+static int get_vdevs(int fd, struct fastboot_vdev *v, int max)
+{
+	uint32_t index = 0;
+	int n = 0;
+
+	while (n < max && !cl_vdev_next(fd, &index, &v[n]))
+		n++;
+	return n;
+}
+
+static void json_vdevs(struct json *j, const struct fastboot_vdev *v, int n)
+{
+	char dev[32], hex[65];
+	int i;
+
+	json_open(j, "devices", '[');
+	for (i = 0; i < n; i++) {
+		snprintf(dev, sizeof(dev), "/dev/fbv%u", v[i].index);
+		sha256_hex(v[i].root_hash, hex);
+		json_open(j, NULL, '{');
+		json_str(j, "device", dev);
+		json_str(j, "object", v[i].object);
+		json_str(j, "tree", v[i].tree);
+		json_str(j, "root_hash", hex);
+		json_u64(j, "size_bytes", v[i].bytes);
+		json_u64(j, "verified_blocks", v[i].verified);
+		json_u64(j, "failed_blocks", v[i].failed);
+		json_bool(j, "open", v[i].openers);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void print_vdevs(const struct fastboot_vdev *v, int n)
+{
+	char size[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fb_human_size(v[i].bytes, size, sizeof(size));
+		printf("device:     /dev/fbv%u over %s, %s, %llu of %llu blocks verified, %llu failed%s\n",
+		       v[i].index, v[i].object, size,
+		       (unsigned long long)v[i].verified,
+		       (unsigned long long)(v[i].bytes / 4096),
+		       (unsigned long long)v[i].failed,
+		       v[i].openers ? ", in use" : "");
+	}
+}
+
+#define MAX_VDEVS	64
+
 int cmd_status(int argc, char **argv)
 {
 	struct fastboot_status s;
 	struct boot_image bi;
 	struct img *img;
+	struct fastboot_vdev *vdevs;
 	char cap[32], used[32], freeb[32];
-	int fd, ret;
+	int fd, ret, n_vdevs = 0;
 
 	ret = only_json(argc, argv, "fastboot status [--json]");
 	if (ret)
@@ -184,6 +237,9 @@ int cmd_status(int argc, char **argv)
 	}
 	boot_image_check(&s, &bi);
 	img = s.state == FASTBOOT_STATE_READY ? image_of(fd, bi.believed) : NULL;
+	vdevs = calloc(MAX_VDEVS, sizeof(*vdevs));
+	if (vdevs)
+		n_vdevs = get_vdevs(fd, vdevs, MAX_VDEVS);
 	close(fd);
 	if (opt_json) {
 		struct json j;
@@ -215,11 +271,13 @@ int cmd_status(int argc, char **argv)
 		json_bool(&j, "crash_kexec_post_notifiers", post_notifiers());
 		if (img)
 			json_image_modules(&j, "image_modules", img);
+		json_vdevs(&j, vdevs, n_vdevs);
 		if (s.why[0])
 			json_str(&j, "why", s.why);
 		json_close(&j, '}');
 		json_end(&j);
 		free(img);
+		free(vdevs);
 		return EXIT_OK;
 	}
 	printf("state:      %s\n", fb_state_name(s.state));
@@ -259,11 +317,13 @@ int cmd_status(int argc, char **argv)
 			printf("note:       read-only (unknown ro_compat features)\n");
 		if (s.flags & FASTBOOT_STATUS_SEALED)
 			printf("note:       sealed for a reboot\n");
+		print_vdevs(vdevs, n_vdevs);
 	}
 	if (s.why[0])
 		printf("%s %s\n", s.state == FASTBOOT_STATE_DAMAGED ?
 		       "why:       " : "note:      ", s.why);
 	free(img);
+	free(vdevs);
 	return EXIT_OK;
 }
 
