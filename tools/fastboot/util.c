@@ -212,6 +212,8 @@ static const char *ioctl_why(int err)
 		return "not enough free space in the store";
 	case EPERM:
 		return "permission denied (needs CAP_SYS_ADMIN)";
+	case EBUSY:
+		return "in use (an open guest memory file, or a block device over it: see 'fastboot status')";
 	default:
 		return strerror(err);
 	}
