@@ -24,6 +24,12 @@ vm-bins: $(VM_BINS)
 build/vm-bin/%: selftests/vm/%.c
 	@mkdir -p build/vm-bin
 	$(CC) -O2 -Wall -Wextra -Werror -static -Ikmod -o $@ $<
+# fbvdev builds hash trees with the tool's own code.
+build/vm-bin/fbvdev: selftests/vm/fbvdev.c tools/fastboot/verity.c tools/fastboot/sha256.c \
+		tools/fastboot/verity.h tools/fastboot/sha256.h kmod/uapi/fastboot.h
+	@mkdir -p build/vm-bin
+	$(CC) -O2 -Wall -Wextra -Werror -static -Ikmod -Itools/fastboot -o $@ \
+		$(filter %.c,$^)
 
 deps:
 	scripts/deps.sh
