@@ -41,8 +41,11 @@ add() {	# add ROOT: a device over b:data, its number in $N
 	N=$(fbvdev add b:data v:tree "$1") && dev_for "$N"
 }
 
+# Reads are O_DIRECT: through the page cache, a kernel with large folios
+# (7.2) fails the blocks that share a folio with a bad one, which says
+# nothing about the driver.
 read_block() {	# read_block N BLOCK
-	dd if="/dev/fbv$1" of=/tmp/blk bs=4096 skip="$2" count=1 2>/tmp/dd.err &&
+	dd if="/dev/fbv$1" of=/tmp/blk bs=4096 skip="$2" count=1 iflag=direct 2>/tmp/dd.err &&
 		test "$(stat -c %s /tmp/blk)" = 4096
 }
 
@@ -103,7 +106,7 @@ stage_1() {
 	ktap_check "block 150 reads EIO" block_eio "$N" 150
 	ktap_check "one log line: b:data block 150" lines_are 1 "b:data: block 150"
 	ktap_check "one failed block" info_is "$N" 6 1
-	ktap_check "the rest reads" sh -c "dd if=/dev/fbv$N of=/dev/null bs=4096 count=150 && dd if=/dev/fbv$N of=/dev/null bs=4096 skip=151"
+	ktap_check "the rest reads" sh -c "dd if=/dev/fbv$N of=/dev/null bs=4096 count=150 iflag=direct && dd if=/dev/fbv$N of=/dev/null bs=4096 skip=151 iflag=direct"
 	fbvdev del "$N"
 	ktap_check "flip a byte of tree block 2 (data 128-255)" fb_poke_object v:tree $((2 * 4096 + 5))
 	ktap_check "a new device" add "$ROOT"
