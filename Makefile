@@ -184,8 +184,8 @@ check-deb:
 #                       bookworm's 6.1 (host), trixie's and sid's kernels
 #                       (cached debootstrap chroots under build/kernels/);
 #                       modules and vmlinuz go to build/kernels/<kver>/
-#   make check-kernels  the same, then the VM scenarios store and
-#                       store-unclean on each kernel with its own module
+#   make check-kernels  the same, then the VM scenarios store,
+#                       store-unclean and vdev on each kernel with its own module
 #                       (root; FB_KERNELS_SCENARIOS overrides the list)
 # ---------------------------------------------------------------------------
 kernels: deps

@@ -6,7 +6,7 @@
 #
 # Usage: scripts/check-kernels.sh [SUITE...]     (default: bookworm trixie sid)
 #
-# Env: FB_KERNELS_SCENARIOS   scenarios to run (default "store store-unclean")
+# Env: FB_KERNELS_SCENARIOS   scenarios to run (default "store store-unclean vdev")
 #      FB_KERNELS_XVER=0      skip the cross-version scenario store-xver
 #                             (default: run it for each kernel other than the
 #                             first SUITE's: store written under the first
@@ -21,7 +21,7 @@ cd "$ROOT" || exit 2
 
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(bookworm trixie sid)
-read -r -a SCEN <<<"${FB_KERNELS_SCENARIOS:-store store-unclean}"
+read -r -a SCEN <<<"${FB_KERNELS_SCENARIOS:-store store-unclean vdev}"
 # TCG on newer kernels is slower (sid's store: 160 s of the default 180 s).
 export FB_VM_TIMEOUT=${FB_VM_TIMEOUT:-400}
 
