@@ -236,8 +236,8 @@ stage_5() {
 	# with kexec -p, before fastboot-arm.service) is not replaced...
 	check "fastboot-arm.service is ordered after kdump-tools.service" sh -c \
 		'systemctl show -p After fastboot-arm.service | grep -qw kdump-tools.service'
-	check "a crash kernel loaded with kexec -p, as kdump-tools does" sh -c \
-		'kexec -p /vmlinuz --initrd=/initrd.img --append="$(sed "s/crashkernel=[^ ]*//" /proc/cmdline) nr_cpus=1 irqpoll reset_devices" && grep -qx 1 /sys/kernel/kexec_crash_loaded'
+	check "a crash kernel loaded with kexec -s -p, as kdump-tools does" sh -c \
+		'kexec -s -p /vmlinuz --initrd=/initrd.img --append="$(sed "s/crashkernel=[^ ]*//" /proc/cmdline) nr_cpus=1 irqpoll reset_devices" && grep -qx 1 /sys/kernel/kexec_crash_loaded'
 	check "FASTBOOT_ARM=yes: fastboot-arm.service fails, leaving it loaded" sh -c \
 		'! systemctl start fastboot-arm.service && grep -qx 1 /sys/kernel/kexec_crash_loaded && fastboot status --json | grep -q "\"armed\":false"'
 	check "... saying why" sh -c 'journalctl -b -u fastboot-arm.service -o cat | grep -q -- --force'
