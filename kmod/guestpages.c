@@ -90,16 +90,22 @@ void fastboot_guest_pages_init(struct fastboot_region *reg)
 		(u64)data, (u64)end - 1);
 }
 
-/* Folios in [pfn, end) referenced by more than the region itself. */
+/*
+ * Folios in [pfn, end) referenced by more than the region itself.  One
+ * read per 2 MiB (32768 for 64 GiB); callers may sleep.
+ */
 static unsigned long busy_folios(unsigned long pfn, unsigned long end)
 {
-	unsigned long n = 0;
+	unsigned long n = 0, i = 0;
 
 	pfn = max(ALIGN_DOWN(pfn, FOLIO_PAGES), gp.first);
 	end = min(end, gp.end);
-	for (; pfn < end; pfn += FOLIO_PAGES)
+	for (; pfn < end; pfn += FOLIO_PAGES) {
 		if (folio_ref_count(page_folio(pfn_to_page(pfn))) != 1)
 			n++;
+		if (++i % 4096 == 0)
+			cond_resched();
+	}
 	return n;
 }
 
