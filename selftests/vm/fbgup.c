@@ -20,9 +20,14 @@
  *       vmsplice 1 MiB of the mapping into a pipe and read it back; with
  *       "hold": keep the pages in the pipe, unmap and close the file,
  *       create READY, and at SIGTERM check what the pipe holds and exit
+ *   fbgup pvm PATH
+ *       a child process has the mapping (inherited: shared mappings are
+ *       refaulted in the child); process_vm_readv() reads 1 MiB of it
+ *       through get_user_pages on the child's mm
  *   fbgup uring PATH FILE [hold READY]
  *       register 4 MiB of the mapping as an io_uring fixed buffer
- *       (a long-term pin) and READ_FIXED 1 MiB of FILE into it; with
+ *       (a long-term pin) and READ_FIXED 1 MiB of FILE (buffered: tmpfs
+ *       works) into it; with
  *       "hold": keep the buffer registered, unmap and close the file,
  *       create READY, and exit (closing the ring) at SIGTERM.  Exit 3
  *       with "refused: ERRNO" when registration is refused.
@@ -42,6 +47,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,6 +223,38 @@ static int odirect_in(const char *path, const char *dev, uint64_t seed)
 	return 0;
 }
 
+/* Another process reads the mapping: pin_user_pages_remote() on it. */
+static int pvm(const char *path)
+{
+	char *p = map_file(path, MIB, NULL), *b = malloc(MIB);
+	struct iovec local = { .iov_base = b, .iov_len = MIB };
+	struct iovec remote = { .iov_base = p, .iov_len = MIB };
+	int go[2], status;
+	pid_t child;
+	char c;
+
+	if (!b || pipe(go))
+		return fail("pipe");
+	fill(p, MIB, 19);
+	child = fork();
+	if (child == 0) {
+		/* The child's own mapping, refaulted: read it from outside. */
+		close(go[1]);
+		if (read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	if (process_vm_readv(child, &local, 1, &remote, 1, 0) != (ssize_t)MIB)
+		return fail("process_vm_readv");
+	close(go[1]);
+	waitpid(child, &status, 0);
+	if (check(b, MIB, 19, "process_vm_readv"))
+		return 1;
+	printf("ok process_vm_readv %lu bytes\n", MIB);
+	return 0;
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_term(int sig)
@@ -302,8 +340,13 @@ static int uring(const char *path, const char *dev, const char *hold)
 		printf("refused: %s\n", strerrorname_np(errno) ?: strerror(errno));
 		return 3;
 	}
-	/* A READ_FIXED into the buffer: the pin is used, not just taken. */
-	fd = dev_open(dev, O_RDWR);
+	/*
+	 * A READ_FIXED into the buffer: the pin is used, not just taken.
+	 * Buffered, so that FILE may be on tmpfs.
+	 */
+	fd = open(dev, O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return fail(dev);
 	if (posix_memalign((void **)&a, 4096, MIB))
 		return 1;
 	fill(a, MIB, 17);
@@ -375,6 +418,8 @@ int main(int argc, char **argv)
 		return odirect(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "odirect-in"))
 		return odirect_in(argv[2], argv[3], strtoull(argv[4], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "pvm"))
+		return pvm(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "vmsplice"))
 		return do_vmsplice(argv[2], argc == 5 && !strcmp(argv[3], "hold") ?
 				   argv[4] : NULL);
