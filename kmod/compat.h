@@ -194,4 +194,105 @@ static inline struct gendisk *fastboot_alloc_disk(unsigned int block_size)
 	}
 #endif
 
+/*
+ * Guest memory with struct pages (guestpages.c): what drivers/dax/device.c
+ * does on each version, checked against Debian's 6.1, 6.12 and 7.2
+ * sources (mm/huge_memory.c, mm/memory.c, mm/gup.c); the versions in
+ * between are where the upstream interfaces changed, not tested.
+ *
+ * - huge_fault() takes an enum page_entry_size before 6.6 and an order
+ *   from 6.6.  FASTBOOT_HUGE_FAULT(cb, fn) defines the callback "cb"
+ *   calling vm_fault_t fn(struct vm_fault *, unsigned int order).
+ *
+ * - Before 6.15 (6.1, 6.12) device memory is mapped by PFN with
+ *   pfn_t PFN_DEV|PFN_MAP ("devmap" entries): the mapping holds no page
+ *   reference, get_user_pages() finds the page through its dev_pagemap.
+ *   From 6.15 (7.2) pfn_t and devmap entries are gone: the folio is
+ *   inserted (vmf_insert_folio_pmd(), vmf_insert_page_mkwrite()), and each
+ *   mapping holds a reference and an rmap count, as for the page cache;
+ *   a PMD needs a folio of exactly PMD order, a PUD one of PUD order, so
+ *   with 2 MiB folios there are no PUD mappings on these kernels.
+ *
+ * - Which VMAs get huge faults at all: on 6.1 only anonymous and DAX ones
+ *   (hugepage_vma_check(): vma_is_dax(), else VM_NO_KHUGEPAGED and
+ *   non-anonymous VMAs are refused even in a fault), so the inode gets
+ *   S_DAX, as device-dax's does.  S_DAX on a regular file also makes it
+ *   "fsdax" for get_user_pages(), which refuses FOLL_LONGTERM on it
+ *   (check_vma_flags(): EOPNOTSUPP).  On 6.12 a file VMA with a
+ *   huge_fault handler gets PMD faults (and PUD ones when VM_PFNMAP or
+ *   VM_MIXEDMAP) when THP is enabled ("always", or "madvise" with
+ *   VM_HUGEPAGE); a devmap PMD must be in a "special" VMA (vma_is_dax()
+ *   or VM_PFNMAP/VM_MIXEDMAP) or zap_huge_pmd() and __split_huge_pmd()
+ *   take it for a refcounted THP: VM_MIXEDMAP, and no S_DAX, so long-term
+ *   pins work.  On 7.2 the mappings are refcounted and the VMA must not
+ *   be special: VM_HUGEPAGE alone.
+ */
+#include <linux/huge_mm.h>
+#include <linux/memremap.h>
+
+#define FASTBOOT_PMD_ORDER (PMD_SHIFT - PAGE_SHIFT)
+#define FASTBOOT_PUD_ORDER (PUD_SHIFT - PAGE_SHIFT)
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define FASTBOOT_HUGE_FAULT(cb, fn)					\
+	static vm_fault_t cb(struct vm_fault *vmf, unsigned int order)	\
+	{								\
+		return fn(vmf, order);					\
+	}
+#else
+#define FASTBOOT_HUGE_FAULT(cb, fn)					\
+	static vm_fault_t cb(struct vm_fault *vmf,			\
+			     enum page_entry_size pe)			\
+	{								\
+		return fn(vmf, pe == PE_SIZE_PUD ? FASTBOOT_PUD_ORDER :	\
+			       pe == PE_SIZE_PMD ? FASTBOOT_PMD_ORDER : 0);	\
+	}
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define FASTBOOT_GUEST_VM_FLAGS VM_HUGEPAGE
+#define FASTBOOT_GUEST_INODE_FLAGS 0
+
+/* Map pfn, the first of 1 << order pages, at vmf (aligned by the caller). */
+static inline vm_fault_t fastboot_vmf_insert(struct vm_fault *vmf,
+					     unsigned long pfn,
+					     unsigned int order, bool write)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	if (order == 0)
+		return vmf_insert_page_mkwrite(vmf, page, write);
+	if (order == FASTBOOT_PMD_ORDER &&
+	    folio_order(page_folio(page)) == FASTBOOT_PMD_ORDER)
+		return vmf_insert_folio_pmd(vmf, page_folio(page), write);
+	return VM_FAULT_FALLBACK;
+}
+#else
+#include <linux/pfn_t.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define FASTBOOT_GUEST_VM_FLAGS (VM_HUGEPAGE | VM_MIXEDMAP)
+#define FASTBOOT_GUEST_INODE_FLAGS 0
+#else
+#define FASTBOOT_GUEST_VM_FLAGS VM_HUGEPAGE
+#define FASTBOOT_GUEST_INODE_FLAGS S_DAX
+#endif
+
+static inline vm_fault_t fastboot_vmf_insert(struct vm_fault *vmf,
+					     unsigned long pfn,
+					     unsigned int order, bool write)
+{
+	pfn_t p = __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP);
+
+	if (order == 0)
+		return vmf_insert_mixed(vmf->vma, vmf->address, p);
+	if (order == FASTBOOT_PMD_ORDER)
+		return vmf_insert_pfn_pmd(vmf, p, write);
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+	if (order == FASTBOOT_PUD_ORDER)
+		return vmf_insert_pfn_pud(vmf, p, write);
+#endif
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
 #endif /* FASTBOOT_COMPAT_H */

@@ -9,9 +9,11 @@
  * read, write and mmap(MAP_SHARED) work on the files; their size is the
  * region's and cannot change; their mode and owner are the region's.  A
  * region that is open or mapped cannot be removed; a store attached
- * read-only refuses opens for writing.  Mappings are PFN maps
- * of the region's pages (see Documentation/guest-memory.rst for what that
- * means for get_user_pages() users).
+ * read-only refuses opens for writing.  Mappings are made by the fault
+ * handlers of guestpages.c, 2 MiB at a time where aligned, over pages
+ * with struct pages (so get_user_pages() works on them), or are PFN maps
+ * where the region has no struct pages (see
+ * Documentation/guest-memory.rst).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +28,7 @@
 #include <linux/uaccess.h>
 #include "compat.h"
 #include "fastboot.h"
+#include "guestpages.h"
 
 #define FASTBOOTFS_MAGIC 0x46424753	/* "FBGS" */
 
@@ -179,6 +182,7 @@ static int fastbootfs_open(struct inode *inode, struct file *file)
 	if (IS_ERR(map))
 		return PTR_ERR(map);
 	file->private_data = map;
+	fastboot_guest_pages_open(inode, map);
 	return 0;
 }
 
@@ -267,8 +271,10 @@ static ssize_t fastbootfs_write(struct file *file, const char __user *buf,
 }
 
 /*
- * Map the region's pages straight into the VMM: a shared PFN mapping.
- * Called with mmap_lock held for writing: it takes no store lock.
+ * Map the region's pages straight into the VMM: faulted in with struct
+ * pages and huge entries (guestpages.c), or, where the region has no
+ * struct pages, a shared PFN mapping made here.  Called with mmap_lock
+ * held for writing: it takes no store lock.
  */
 static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -285,6 +291,10 @@ static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (first + pages > fb_pages(map->size) || first + pages < first)
 		return -EINVAL;
 	fastboot_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	ret = fastboot_guest_pages_mmap(vma, map);
+	if (ret != -ENODEV)
+		return ret;
+	ret = 0;
 	for (i = 0; !ret && i < map->nr; i++) {
 		const struct fastboot_obj_ext *e = &map->ext[i];
 		unsigned long from = max_t(unsigned long, first, e->offset);
@@ -320,6 +330,8 @@ static const struct file_operations fastbootfs_file_fops = {
 	.read = fastbootfs_read,
 	.write = fastbootfs_write,
 	.mmap = fastbootfs_mmap,
+	/* 2 MiB aligned (to the file offset) where the length allows it. */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.llseek = generic_file_llseek,
 	.fsync = noop_fsync,
 };
@@ -399,10 +411,18 @@ static struct file_system_type fastbootfs_type = {
 
 int fastboot_guestfs_init(void)
 {
-	return register_filesystem(&fastbootfs_type);
+	int ret;
+
+	fastboot_guest_pages_init(&fastboot_store.region);
+	ret = register_filesystem(&fastbootfs_type);
+	if (ret)
+		fastboot_guest_pages_exit();
+	return ret;
 }
 
+/* No guest file is open: each holds the module. */
 void fastboot_guestfs_exit(void)
 {
 	unregister_filesystem(&fastbootfs_type);
+	fastboot_guest_pages_exit();
 }

@@ -28,6 +28,7 @@
 #include "compat.h"
 #include "uapi/fastboot.h"
 #include "fastboot.h"
+#include "guestpages.h"
 
 #define CHUNK (1u << 20)	/* bytes copied between checks for signals */
 /* How long a reboot waits for the store lock before sealing without it. */
@@ -305,7 +306,8 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 	if (st->state != FB_STATE_UNFORMATTED && !force)
 		goto out;
 	ret = -EBUSY;
-	if (memchr_inv(st->users, 0, sizeof(st->users)))
+	if (memchr_inv(st->users, 0, sizeof(st->users)) ||
+	    fastboot_guest_pinned_any())
 		goto out;
 	if (st->state == FB_STATE_READY)
 		gen = st->cur->sb.generation;
@@ -557,9 +559,13 @@ int fastboot_store_rm(struct fastboot_store *st, const char *name)
 	if (idx < 0)
 		goto out;
 	fb_obj_free(st->work, idx);
-	/* Opens take lock: the check and the commit are one step for them. */
+	/*
+	 * Opens take lock: the check and the commit are one step for them.
+	 * With no file open, only pins can hold the pages (guestpages.c).
+	 */
 	mutex_lock(&st->lock);
-	ret = st->users[idx] ? -EBUSY : commit_locked(st);
+	ret = st->users[idx] || fastboot_guest_pinned(st, st->cur, idx) ?
+	      -EBUSY : commit_locked(st);
 	mutex_unlock(&st->lock);
 	if (!ret)
 		zero_object(st, st->work, idx, true);

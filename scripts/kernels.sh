@@ -36,35 +36,8 @@ PRINT_KVER=0
 log() { echo "kernels: $*" >&2; }
 die() { echo "kernels: error: $*" >&2; exit 1; }
 
-# Mounts made inside a chroot, undone on exit.
-MOUNTS=()
-cleanup() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		while mountpoint -q "${MOUNTS[$i]}"; do
-			umount "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" || break
-		done
-	done
-	MOUNTS=()
-}
-trap cleanup EXIT INT TERM
-
-# chroot_mounts DIR: /proc in DIR, unmounted on exit.  Called in this shell,
-# never in a $(...) subshell, so that cleanup knows about the mount.
-chroot_mounts() {
-	if ! mountpoint -q "$1/proc"; then
-		mount -t proc proc "$1/proc"
-	fi
-	MOUNTS+=("$1/proc")
-}
-
-# in_chroot DIR CMD...: run CMD in DIR (after chroot_mounts DIR).
-in_chroot() {
-	local dir=$1
-	shift
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive chroot "$dir" "$@"
-}
+# shellcheck source=scripts/chroot-lib.sh
+. "$ROOT/scripts/chroot-lib.sh"
 
 need_debootstrap() {
 	command -v debootstrap >/dev/null && return 0
@@ -80,8 +53,8 @@ prepare_chroot() {
 	CHROOT=$OUTDIR/chroot-$suite
 	if [ "${FB_KERNELS_REFRESH:-0}" = 1 ] && [ -d "$CHROOT" ]; then
 		log "$suite: FB_KERNELS_REFRESH=1, deleting $CHROOT"
-		MOUNTS+=("$CHROOT/proc")
-		cleanup
+		CHROOT_MOUNTS+=("$CHROOT/proc")
+		chroot_umount_all
 		rm -rf --one-file-system "$CHROOT"
 	fi
 	if [ -f "$CHROOT/.fb-ready" ]; then
@@ -95,8 +68,8 @@ prepare_chroot() {
 	t0=$(date +%s)
 	mkdir -p "$OUTDIR"
 	if [ ! -f "$CHROOT/.fb-debootstrapped" ]; then
-		MOUNTS+=("$CHROOT/proc")
-		cleanup
+		CHROOT_MOUNTS+=("$CHROOT/proc")
+		chroot_umount_all
 		rm -rf --one-file-system "$CHROOT"
 		log "$suite: debootstrap into $CHROOT (a few minutes)"
 		nice debootstrap --variant=minbase --keyring="$KEYRING" \
@@ -116,7 +89,7 @@ prepare_chroot() {
 			echo 'Acquire::Check-Valid-Until "false";'
 		fi
 	} >"$CHROOT/etc/apt/apt.conf.d/90fastboot"
-	chroot_mounts "$CHROOT"
+	chroot_mount "$CHROOT" proc
 	in_chroot "$CHROOT" apt-get update -qq
 	hdr=$(in_chroot "$CHROOT" apt-cache depends linux-headers-amd64 |
 		awk '$1 == "Depends:" && $2 ~ /^linux-headers-.*-amd64$/ { print $2; exit }')
@@ -197,7 +170,7 @@ build_suite() {
 		out=$OUTDIR/$kver
 		mkdir -p "$out"
 		copy_src "$CHROOT/fb"
-		chroot_mounts "$CHROOT"
+		chroot_mount "$CHROOT" proc
 		gcc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' \
 			"$CHROOT/$kdir/include/config/auto.conf" 2>/dev/null || true)
 		{
@@ -245,5 +218,5 @@ done
 
 for s in "${SUITES[@]}"; do
 	build_suite "$s"
-	cleanup
+	chroot_umount_all
 done

@@ -9,7 +9,8 @@
 # 1. The base system (selftests/host/recipe.sh: debootstrap bookworm,
 #    systemd, initramfs-tools, Debian's kernel, DKMS, kexec-tools) is built
 #    once into $FB_HOST_CACHE/host-KEY/root, KEY a hash of the recipe and
-#    KVER, and reused until the recipe changes (older keys are deleted).
+#    KVER, and reused until the recipe changes (bases of other recipes
+#    are deleted once unused for a day).
 # 2. A copy of it gets, in a chroot: `apt-get install ./DEB...` (DKMS builds
 #    the module for KVER), FASTBOOT_REGION in /etc/default/fastboot,
 #    `update-initramfs -u`, and the test's own unit and script
@@ -46,22 +47,8 @@ for d in "$@"; do [ -r "$d" ] || die "cannot read $d"; done
 command -v mkfs.ext4 >/dev/null || PATH=$PATH:/sbin:/usr/sbin
 
 ROOT=$OUT/root
-MOUNTS=()
-cleanup() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		while mountpoint -q "${MOUNTS[$i]}"; do
-			umount "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" || break
-		done
-	done
-	MOUNTS=()
-}
-trap cleanup EXIT INT TERM
-
-in_root() {
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive chroot "$ROOT" "$@"
-}
+# shellcheck source=scripts/chroot-lib.sh
+. "$TOP/scripts/chroot-lib.sh"
 
 # 1. The cached base system.
 key=$( { cat "$RECIPE"; echo "$KVER"; } | sha256sum | cut -c1-16)
@@ -75,12 +62,18 @@ if [ ! -f "$base/.ready" ]; then
 		die "the recipe failed; see $CACHE/host-$key.log"
 	: >"$base/.ready"
 	log "base system built in $(($(date +%s) - t0)) s"
-	for old in "$CACHE"/host-*; do
-		[ -d "$old" ] && [ "$old" != "$base" ] && rm -rf --one-file-system "$old" "$old.log"
-	done
 else
 	log "cached base system $base"
 fi
+# Every use marks the base; bases of other recipes unused for a day go
+# (another checkout may still be using a recent one).
+touch "$base/.ready"
+for old in "$CACHE"/host-*/; do
+	old=${old%/}
+	[ "$old" != "$base" ] || continue
+	[ -z "$(find "$old/.ready" -mmin -1440 2>/dev/null)" ] || continue
+	rm -rf --one-file-system "$old" "$old.log"
+done
 
 # 2. A copy, with the packages installed as an admin does.
 rm -rf --one-file-system "$OUT"
@@ -88,19 +81,17 @@ mkdir -p "$OUT"
 cp -a --reflink=auto "$base/root" "$ROOT"
 mkdir -p "$ROOT/tmp/debs"
 cp "$@" "$ROOT/tmp/debs/"
-mount -t proc proc "$ROOT/proc"; MOUNTS+=("$ROOT/proc")
-mount -t sysfs sysfs "$ROOT/sys"; MOUNTS+=("$ROOT/sys")
-mount --bind /dev "$ROOT/dev"; MOUNTS+=("$ROOT/dev")
+chroot_mount "$ROOT" proc sys dev
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 log "apt-get install ./$(cd "$ROOT/tmp/debs" && echo *.deb | sed 's| | ./|g')"
 (cd "$ROOT/tmp/debs" && ls ./*.deb) | sed 's|^\./|/tmp/debs/|' >"$OUT/debs.list"
 # shellcheck disable=SC2046
-in_root apt-get install -y -q $(cat "$OUT/debs.list") >"$OUT/install.log" 2>&1 ||
+in_chroot "$ROOT" apt-get install -y -q $(cat "$OUT/debs.list") >"$OUT/install.log" 2>&1 ||
 	{ tail -n 30 "$OUT/install.log" >&2; die "installing the packages failed; see $OUT/install.log"; }
 # DKMS builds for the running kernel and the newest installed one; in a
 # chroot the running kernel is the build machine's.
-in_root dkms status fastboot -k "$KVER" | grep -q installed ||
+in_chroot "$ROOT" dkms status fastboot -k "$KVER" | grep -q installed ||
 	{ tail -n 30 "$OUT/install.log" >&2; die "DKMS did not build fastboot for $KVER; see $OUT/install.log"; }
 # The admin's configuration step.
 sed -i "s|^FASTBOOT_REGION=.*|FASTBOOT_REGION=$REGION|" "$ROOT/etc/default/fastboot"
@@ -113,7 +104,7 @@ if [ -n "${FB_HOST_CUSTOMIZE:-}" ]; then
 	log "customizing with $FB_HOST_CUSTOMIZE"
 	"$FB_HOST_CUSTOMIZE" "$ROOT" || die "$FB_HOST_CUSTOMIZE failed"
 fi
-in_root update-initramfs -u -k "$KVER" >>"$OUT/install.log" 2>&1 ||
+in_chroot "$ROOT" update-initramfs -u -k "$KVER" >>"$OUT/install.log" 2>&1 ||
 	die "update-initramfs failed; see $OUT/install.log"
 rm -f "$ROOT/usr/sbin/policy-rc.d"
 rm -rf "$ROOT/tmp/debs"
@@ -126,13 +117,13 @@ mkdir -p "$ROOT/var/lib/fbhost"
 echo 1 >"$ROOT/var/lib/fbhost/stage"
 
 # What GRUB would put on the kernel command line.
-in_root sh -c 'GRUB_CMDLINE_LINUX=; [ ! -r /etc/default/grub ] || . /etc/default/grub;
+in_chroot "$ROOT" sh -c 'GRUB_CMDLINE_LINUX=; [ ! -r /etc/default/grub ] || . /etc/default/grub;
 	for f in /etc/default/grub.d/*.cfg; do [ ! -r "$f" ] || . "$f"; done
 	printf "%s\n" "$GRUB_CMDLINE_LINUX"' >"$OUT/cmdline.grub"
 sed 's/\\\$/$/g' "$OUT/cmdline.grub" >"$OUT/cmdline"
 cp -L "$ROOT/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 cp -L "$ROOT/boot/initrd.img-$KVER" "$OUT/initrd.img"
-cleanup
+chroot_umount_all
 
 # 3. The disk.
 log "mkfs.ext4 -d: $(du -sh "$ROOT" | cut -f1) into $OUT/host.img ($DISK_SIZE)"

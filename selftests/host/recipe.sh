@@ -39,18 +39,8 @@ log() { echo "recipe: $*" >&2; }
 [ ! -e "$DIR" ] || { echo "recipe: $DIR exists" >&2; exit 1; }
 mkdir -p "$DIR"
 
-cleanup() {
-	local m
-	for m in "$DIR/dev" "$DIR/sys" "$DIR/proc"; do
-		while mountpoint -q "$m"; do umount "$m" 2>/dev/null || umount -l "$m" || break; done
-	done
-}
-trap cleanup EXIT INT TERM
-
-in_root() {
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive chroot "$DIR" "$@"
-}
+# shellcheck source=scripts/chroot-lib.sh
+. "$(dirname "$0")/../../scripts/chroot-lib.sh"
 
 log "debootstrap bookworm into $DIR"
 debootstrap --variant=minbase --keyring="$KEYRING" bookworm "$DIR" "$MIRROR"
@@ -72,11 +62,9 @@ EOF
 printf '#!/bin/sh\nexit 101\n' >"$DIR/usr/sbin/policy-rc.d"
 chmod 755 "$DIR/usr/sbin/policy-rc.d"
 
-mount -t proc proc "$DIR/proc"
-mount -t sysfs sysfs "$DIR/sys"
-mount --bind /dev "$DIR/dev"
+chroot_mount "$DIR" proc sys dev
 
-in_root apt-get update -qq
+in_chroot "$DIR" apt-get update -qq
 log "installing ${PACKAGES[*]}"
 # initramfs-tools first: the initrd holds the drivers of the host's root
 # disk only (virtio, ext4; fastboot's hook adds its own module), as
@@ -84,18 +72,18 @@ log "installing ${PACKAGES[*]}"
 # MODULES=most copies every driver, which makes each update-initramfs
 # under TCG take over ten minutes.  Configured before the kernel is
 # installed, so that its first initrd is made this way too.
-in_root apt-get install -y -q initramfs-tools
+in_chroot "$DIR" apt-get install -y -q initramfs-tools
 echo 'MODULES=list' >"$DIR/etc/initramfs-tools/conf.d/fbhost"
 printf '%s\n' virtio_pci virtio_blk ext4 >>"$DIR/etc/initramfs-tools/modules"
-in_root apt-get install -y -q "${PACKAGES[@]}"
+in_chroot "$DIR" apt-get install -y -q "${PACKAGES[@]}"
 # The kernel package again, for the test's "kernel upgrade" step (a
 # reinstallation runs the same postinst.d hooks as an upgrade), offline.
 mkdir -p "$DIR/var/lib/fbhost/debs"
-in_root sh -c "cd /var/lib/fbhost/debs && apt-get download -q linux-image-$KVER"
-in_root apt-get clean
+in_chroot "$DIR" sh -c "cd /var/lib/fbhost/debs && apt-get download -q linux-image-$KVER"
+in_chroot "$DIR" apt-get clean
 
 rm -f "$DIR/usr/sbin/policy-rc.d"
-cleanup
+chroot_umount_all
 
 # /etc/default/grub as grub-pc's installation writes it (from the
 # template grub2-common ships); no boot loader is installed: the bed boots

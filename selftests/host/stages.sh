@@ -21,7 +21,9 @@
 #      postinst.d hooks: dkms, initramfs-tools, fastboot); `fastboot
 #      update` with no arguments through the kexec_load fallback
 #   5  reason update, everything intact; `systemctl stop fastboot-arm`
-#      disarms; power off
+#      disarms; a crash kernel loaded with kexec -p (as kdump-tools does)
+#      makes the unit fail with FASTBOOT_ARM=yes and is replaced with
+#      FASTBOOT_ARM=force; power off
 set -u
 
 STATE=/var/lib/fbhost
@@ -216,7 +218,8 @@ stage_4() {
 	check "the fastboot kernel hook found the image valid" \
 		grep -q "fastboot: kernel $(uname -r) installed: .* is valid for 'fastboot update'" "$LOG/kernel-install"
 	check "dkms: built for $(uname -r)" sh -c "dkms status fastboot -k \$(uname -r) | grep -q installed"
-	check "the new initrd carries fastboot.ko" sh -c "lsinitramfs /initrd.img | grep -q fastboot.ko"
+	# (lsinitramfs reads a symbolic link's own size: resolve /initrd.img)
+	check "the new initrd carries fastboot.ko" sh -c "lsinitramfs \$(readlink -f /initrd.img) | grep -q fastboot.ko"
 	UPDATE_ENV=(FASTBOOT_TEST_HOOK=no-kexec-file-load)
 	update_and_wait "update with no arguments through kexec_load (kexec(8))"
 }
@@ -229,6 +232,20 @@ stage_5() {
 	check "systemctl stop fastboot-arm disarms" systemctl stop fastboot-arm.service
 	check "not armed" sh -c 'fastboot status --json | grep -q "\"armed\":false" && grep -qx 0 /sys/kernel/kexec_crash_loaded'
 	check "the disarm is in the journal" journal_has 0 'disarm'
+	# A crash kernel that someone else loaded (kdump-tools does it
+	# with kexec -p, before fastboot-arm.service) is not replaced...
+	check "fastboot-arm.service is ordered after kdump-tools.service" sh -c \
+		'systemctl show -p After fastboot-arm.service | grep -qw kdump-tools.service'
+	check "a crash kernel loaded with kexec -s -p, as kdump-tools does" sh -c \
+		'kexec -s -p /vmlinuz --initrd=/initrd.img --append="$(sed "s/crashkernel=[^ ]*//" /proc/cmdline) nr_cpus=1 irqpoll reset_devices" && grep -qx 1 /sys/kernel/kexec_crash_loaded'
+	check "FASTBOOT_ARM=yes: fastboot-arm.service fails, leaving it loaded" sh -c \
+		'! systemctl start fastboot-arm.service && grep -qx 1 /sys/kernel/kexec_crash_loaded && fastboot status --json | grep -q "\"armed\":false"'
+	check "... saying why" sh -c 'journalctl -b -u fastboot-arm.service -o cat | grep -q -- --force'
+	# ...unless told to.
+	sed -i 's/^FASTBOOT_ARM=.*/FASTBOOT_ARM=force/' /etc/default/fastboot
+	systemctl reset-failed fastboot-arm.service
+	check "FASTBOOT_ARM=force: fastboot-arm.service replaces it" sh -c \
+		'systemctl start fastboot-arm.service && fastboot status --json | grep -q "\"armed\":true"'
 	finish_stage
 	out "# fbtest-done host"
 	sync

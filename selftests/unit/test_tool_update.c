@@ -145,6 +145,25 @@ int cl_read(int fd, const struct fastboot_info *in,
 	return sink(ctx, store[i].data, store[i].len);
 }
 
+int cl_read_all(int fd, const struct fastboot_info *in, size_t max,
+		char **buf, size_t *len)
+{
+	int i = find(in->name);
+
+	*buf = NULL;
+	*len = 0;
+	if (i < 0)
+		return -ENOENT;
+	if (store[i].len > max)
+		return -EFBIG;
+	*buf = calloc(1, store[i].len + 1);
+	if (!*buf)
+		return -ENOMEM;
+	memcpy(*buf, store[i].data, store[i].len);
+	*len = store[i].len;
+	return 0;
+}
+
 static void store_clear(void)
 {
 	int i;

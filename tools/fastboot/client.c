@@ -195,6 +195,50 @@ int cl_read(int fd, const struct fastboot_info *in,
 	return ret;
 }
 
+struct membuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static int to_membuf(void *ctx, const void *buf, size_t len)
+{
+	struct membuf *m = ctx;
+
+	if (m->len + len > m->cap)
+		return -EFBIG;
+	memcpy(m->buf + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+int cl_read_all(int fd, const struct fastboot_info *in, size_t max,
+		char **buf, size_t *len)
+{
+	struct membuf mb = { 0 };
+	uint8_t digest[32];
+	int ret;
+
+	*buf = NULL;
+	*len = 0;
+	if (in->bytes > max)
+		return -EFBIG;
+	mb.cap = (size_t)in->bytes;
+	mb.buf = calloc(1, mb.cap + 1);
+	if (!mb.buf)
+		return -ENOMEM;
+	ret = cl_read(fd, in, to_membuf, &mb, digest);
+	if (!ret && (in->obj_flags & FASTBOOT_OBJ_F_DIGEST) &&
+	    memcmp(digest, in->sha256, 32))
+		ret = -EBADMSG;
+	if (ret) {
+		free(mb.buf);
+		return ret;
+	}
+	*buf = mb.buf;
+	*len = mb.len;
+	return 0;
+}
+
 int cl_pread(int fd, const struct fastboot_info *in, uint64_t offset,
 	     void *buf, uint64_t len, uint64_t *done)
 {

@@ -26,6 +26,15 @@ int cl_read(int fd, const struct fastboot_info *in,
 	    uint8_t digest[32]);
 
 /*
+ * Read a whole object of at most max bytes into *buf (malloc'd, NUL
+ * added after its *len bytes), checking its SHA-256 when the store keeps
+ * one: -EFBIG if larger than max, -EBADMSG on a digest mismatch, -ENOMEM,
+ * or cl_read's error; *buf is NULL unless 0 is returned.
+ */
+int cl_read_all(int fd, const struct fastboot_info *in, size_t max,
+		char **buf, size_t *len);
+
+/*
  * Copy up to len bytes of object in (still the same object: its id) from
  * offset straight into buf; *done the bytes copied.
  */

@@ -244,7 +244,7 @@ static int guest_rm(int argc, char **argv)
 	ret = guest_info(fd, argv[1], &in);
 	if (!ret && (ret = cl_rm(fd, argv[1])))
 		ret = ret == -EBUSY ?
-			fb_error(argv[1], "in use: a VMM has it open or mapped") :
+			fb_error(argv[1], "in use: open, mapped, or its pages pinned (io_uring, a pipe, O_DIRECT)") :
 			fb_ioctl_error(argv[1], -ret);
 	if (!ret)
 		fb_log_event("guest rm %s", argv[1]);

@@ -45,46 +45,26 @@ int record_number(const char *name, unsigned long *n)
 	return 0;
 }
 
-struct membuf {
-	char *buf;
-	size_t len, cap;
-};
-
-static int to_membuf(void *ctx, const void *buf, size_t len)
-{
-	struct membuf *m = ctx;
-
-	if (m->len + len > m->cap)
-		return -EFBIG;
-	memcpy(m->buf + m->len, buf, len);
-	m->len += len;
-	return 0;
-}
-
 int load_record(int fd, const char *name, struct img *img)
 {
 	struct fastboot_info in;
-	struct membuf mb = { 0 };
-	uint8_t digest[32];
-	char why[128];
+	char why[128], *buf;
+	size_t len;
 	int ret;
 
 	ret = cl_info(fd, name, &in);
 	if (ret)
 		return ret;
-	if (in.bytes > RECORD_MAX)
+	ret = cl_read_all(fd, &in, RECORD_MAX, &buf, &len);
+	if (ret == -EFBIG)
 		return fb_error(name, "image record too large, ignored");
-	mb.cap = in.bytes;
-	mb.buf = malloc(mb.cap + 1);
-	if (!mb.buf)
-		return -ENOMEM;
-	ret = cl_read(fd, &in, to_membuf, &mb, digest);
-	if (!ret && (in.obj_flags & FASTBOOT_OBJ_F_DIGEST) &&
-	    memcmp(digest, in.sha256, 32))
-		ret = fb_error(name, "image record is corrupted (SHA-256 mismatch), ignored");
-	else if (!ret && img_record_parse(mb.buf, mb.len, img, why, sizeof(why)))
+	if (ret == -EBADMSG)
+		return fb_error(name, "image record is corrupted (SHA-256 mismatch), ignored");
+	if (ret)
+		return ret;
+	if (img_record_parse(buf, len, img, why, sizeof(why)))
 		ret = fb_error(name, "%s, ignored", why);
-	free(mb.buf);
+	free(buf);
 	return ret;
 }
 

@@ -78,22 +78,6 @@ static const char *status_name(enum img_status s)
 	return s == IMG_REUSED ? "reused" : s == IMG_LOADED ? "loaded" : "pending";
 }
 
-struct membuf {
-	char *buf;
-	size_t len, cap;
-};
-
-static int to_membuf(void *ctx, const void *buf, size_t len)
-{
-	struct membuf *m = ctx;
-
-	if (m->len + len > m->cap)
-		return -EFBIG;
-	memcpy(m->buf + m->len, buf, len);
-	m->len += len;
-	return 0;
-}
-
 static void human(uint64_t bytes, char *buf, size_t len)
 {
 	fb_human_size(bytes, buf, len);
@@ -167,26 +151,19 @@ static bool in_crash_kernel(void)
 static int exactmap(int fd, struct words *ws)
 {
 	struct fastboot_info in;
-	struct membuf mb = { 0 };
 	struct words kept = { .n = 0 };
-	uint8_t digest[32];
-	char *line, *save;
+	char *map, *line, *save;
+	size_t map_len;
 	int i, ret;
 
 	ret = cl_info(fd, MEMMAP_BLOB, &in);
 	if (ret)
 		return fb_error(MEMMAP_BLOB, "no saved memory map of the production boot (fastboot arm saves it); cannot boot a full-memory kernel from a crash kernel");
-	if (in.bytes > RECORD_MAX)
+	ret = cl_read_all(fd, &in, RECORD_MAX, &map, &map_len);
+	if (ret == -EFBIG)
 		return fb_error(MEMMAP_BLOB, "larger than %u bytes", RECORD_MAX);
-	mb.cap = in.bytes;
-	mb.buf = calloc(1, mb.cap + 1);
-	if (!mb.buf)
-		return fb_error(MEMMAP_BLOB, "out of memory");
-	ret = cl_read(fd, &in, to_membuf, &mb, digest);
-	if (ret || memcmp(digest, in.sha256, 32)) {
-		free(mb.buf);
-		return fb_error(MEMMAP_BLOB, "cannot read it, or it is corrupted");
-	}
+	if (ret)
+		return fb_error(MEMMAP_BLOB, "cannot read it, or it is corrupted: %s", strerror(-ret));
 	/* The reserved ranges (memmap=SIZE$ADDR, ...) stay, the @ ranges go. */
 	for (i = 0; i < ws->n && !ret; i++)
 		if (key_is(ws->w[i], "memmap") && strcmp(ws->w[i], "memmap=exactmap") &&
@@ -196,13 +173,13 @@ static int exactmap(int fd, struct words *ws)
 		words_drop(ws, "memmap");
 		ret = words_add(ws, "memmap=exactmap");
 	}
-	for (line = strtok_r(mb.buf, "\n", &save); line && !ret;
+	for (line = strtok_r(map, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save))
 		ret = words_add(ws, line);
 	for (i = 0; i < kept.n && !ret; i++)
 		ret = words_add(ws, kept.w[i]);
 	words_free(&kept);
-	free(mb.buf);
+	free(map);
 	return ret;
 }
 
