@@ -143,6 +143,12 @@ if [ -f "$FB_TOOL" ]; then
 	rm -f "$ST/usr/sbin/fastboot"
 	cp "$FB_TOOL" "$ST/usr/sbin/fastboot"
 	chmod 755 "$ST/usr/sbin/fastboot"
+	# This /init runs `fastboot boot` first (with fbbyref): declare it,
+	# so that `fastboot update` leaves module lines in the store for an
+	# image whose base this is (FB_BOOT_DECLARATION, FB_BOOT_PROTOCOL in
+	# tools/fastboot/pipeline.h).
+	mkdir -p "$ST/etc/fastboot"
+	echo "fastboot-boot-protocol 1" >"$ST/etc/fastboot/boot"
 else
 	warn "$FB_TOOL not found, initramfs has no fastboot tool"
 fi

@@ -469,14 +469,14 @@ static void test_default_image(void)
 	rmdir(root);
 }
 
-/* A newc archive of one file name (mode) holding data, into buf. */
-static size_t one_file_cpio(char *buf, size_t cap, const char *name,
-			    unsigned int mode, const char *data)
+/* Append a newc entry name (mode) holding data to buf at off; the new off. */
+static size_t cpio_add(char *buf, size_t cap, size_t off, const char *name,
+		       unsigned int mode, const char *data)
 {
-	size_t off, n = strlen(data);
+	size_t n = strlen(data);
 
-	off = (size_t)snprintf(buf, cap, "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x%s",
-			       1, mode, 0, 0, 1, 0, n, 0, 0, 0, 0, strlen(name) + 1, 0, name);
+	off += (size_t)snprintf(buf + off, cap - off, "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x%s",
+				1, mode, 0, 0, 1, 0, n, 0, 0, 0, 0, strlen(name) + 1, 0, name);
 	off++;
 	while (off & 3)
 		buf[off++] = 0;
@@ -484,6 +484,11 @@ static size_t one_file_cpio(char *buf, size_t cap, const char *name,
 	off += n;
 	while (off & 3)
 		buf[off++] = 0;
+	return off;
+}
+
+static size_t cpio_end(char *buf, size_t cap, size_t off)
+{
 	off += (size_t)snprintf(buf + off, cap - off, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08xTRAILER!!!",
 				0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 11, 0) + 1;
 	while (off & 3)
@@ -491,27 +496,49 @@ static size_t one_file_cpio(char *buf, size_t cap, const char *name,
 	return off;
 }
 
-/* deliver: which bases can run `fastboot boot`. */
+/*
+ * A base of the tool at path (mode, contents) and, if decl, the
+ * declaration with contents decl; its base_runs_boot().
+ */
+static bool base_with(const char *path, unsigned int mode, const char *tool,
+		      const char *decl)
+{
+	static char buf[4096];
+	size_t n = cpio_add(buf, sizeof(buf), 0, path, mode, tool);
+
+	if (decl)
+		n = cpio_add(buf, sizeof(buf), n, FB_BOOT_DECLARATION, 0100644, decl);
+	n = cpio_end(buf, sizeof(buf), n);
+	return base_runs_boot((uint8_t *)buf, n);
+}
+
+/* deliver: which bases run `fastboot boot`. */
 static void test_base_runs_boot(void)
 {
 	static char buf[4096];
+	const char *tool = "ELF... " FB_BOOT_PROTOCOL " ...", *decl = FB_BOOT_PROTOCOL "\n";
 	size_t n;
 
-	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100755,
-			  "ELF... " FB_BOOT_PROTOCOL " ...");
-	ok(base_runs_boot((uint8_t *)buf, n), "deliver: a base whose usr/sbin/fastboot knows boot runs it");
-	n = one_file_cpio(buf, sizeof(buf), "./sbin/fastboot", 0100755,
-			  FB_BOOT_PROTOCOL);
-	ok(base_runs_boot((uint8_t *)buf, n), "deliver: ./sbin/fastboot counts too");
-	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100755,
-			  "an older tool");
-	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: an older tool cannot run boot");
-	n = one_file_cpio(buf, sizeof(buf), "usr/sbin/fastboot", 0100644,
-			  FB_BOOT_PROTOCOL);
-	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: a tool that is not executable cannot");
-	n = one_file_cpio(buf, sizeof(buf), "usr/bin/other", 0100755,
-			  FB_BOOT_PROTOCOL);
-	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: the string elsewhere does not count");
+	ok(base_with("usr/sbin/fastboot", 0100755, tool, decl),
+	   "deliver: a base with a usr/sbin/fastboot that knows boot, declaring that it runs it, runs it");
+	ok(base_with("./sbin/fastboot", 0100755, FB_BOOT_PROTOCOL, decl),
+	   "deliver: ./sbin/fastboot counts too");
+	ok(!base_with("usr/sbin/fastboot", 0100755, tool, NULL),
+	   "deliver: the tool without the declaration (a Debian initrd carries it to attach the store) does not");
+	ok(!base_with("usr/sbin/fastboot", 0100755, tool, "yes\n"),
+	   "deliver: a declaration without the protocol does not count");
+	ok(!base_with("usr/sbin/fastboot", 0100755, "an older tool", decl),
+	   "deliver: an older tool cannot run boot");
+	ok(!base_with("usr/sbin/fastboot", 0100644, FB_BOOT_PROTOCOL, decl),
+	   "deliver: a tool that is not executable cannot");
+	ok(!base_with("usr/bin/other", 0100755, FB_BOOT_PROTOCOL, decl),
+	   "deliver: the string elsewhere does not count");
+	/* the last entry of a name wins, as in the unpacked initramfs */
+	n = cpio_add(buf, sizeof(buf), 0, "usr/sbin/fastboot", 0100755, tool);
+	n = cpio_add(buf, sizeof(buf), n, FB_BOOT_DECLARATION, 0100644, decl);
+	n = cpio_add(buf, sizeof(buf), n, "usr/sbin/fastboot", 0100755, "an older tool");
+	n = cpio_end(buf, sizeof(buf), n);
+	ok(!base_runs_boot((uint8_t *)buf, n), "deliver: a later older tool replaces the one that knew boot");
 	ok(!base_runs_boot((uint8_t *)"garbage", 7), "deliver: an unreadable base cannot");
 	ok_no_leak("base_runs_boot");
 }

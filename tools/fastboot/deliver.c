@@ -344,22 +344,28 @@ static bool entry_is(const char *name, const char *path)
 }
 
 struct tool_found {
-	bool found;	/* the last usr/sbin/fastboot or sbin/fastboot ... */
-	bool boots;	/* ... knows FB_BOOT_PROTOCOL */
+	bool boots;	/* the last usr/sbin/fastboot or sbin/fastboot knows
+			 * FB_BOOT_PROTOCOL */
+	bool declared;	/* the last FB_BOOT_DECLARATION says the base runs it */
 };
 
+/* A regular file (executable if exec) of e that contains FB_BOOT_PROTOCOL. */
+static bool has_protocol(const struct cpio_entry *e, bool exec)
+{
+	return (e->mode & 0170000) == 0100000 && (!exec || (e->mode & 0111)) &&
+	       memmem(e->data, e->size, FB_BOOT_PROTOCOL,
+		      sizeof(FB_BOOT_PROTOCOL) - 1);
+}
+
+/* The last entry of a name wins, as in the unpacked initramfs. */
 static int tool_cb(void *ctx, const struct cpio_entry *e)
 {
 	struct tool_found *t = ctx;
 
-	if (!entry_is(e->name, "usr/sbin/fastboot") &&
-	    !entry_is(e->name, "sbin/fastboot"))
-		return 0;
-	/* the last one wins, as in the unpacked initramfs */
-	t->found = true;
-	t->boots = (e->mode & 0170000) == 0100000 && (e->mode & 0111) &&
-		   memmem(e->data, e->size, FB_BOOT_PROTOCOL,
-			  sizeof(FB_BOOT_PROTOCOL) - 1);
+	if (entry_is(e->name, "usr/sbin/fastboot") || entry_is(e->name, "sbin/fastboot"))
+		t->boots = has_protocol(e, true);
+	else if (entry_is(e->name, FB_BOOT_DECLARATION))
+		t->declared = has_protocol(e, false);
 	return 0;
 }
 
@@ -368,7 +374,8 @@ bool base_runs_boot(const uint8_t *buf, size_t len)
 	struct tool_found t = { false, false };
 	char why[256];
 
-	return !initramfs_walk(buf, len, tool_cb, &t, why, sizeof(why)) && t.boots;
+	return !initramfs_walk(buf, len, tool_cb, &t, why, sizeof(why)) &&
+	       t.boots && t.declared;
 }
 
 static bool base_in_memfd_runs_boot(int ifd)

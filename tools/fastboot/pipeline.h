@@ -96,11 +96,18 @@ struct deliver_opts {
 int deliver(int fd, struct img *img, int kfd, int ifd,
 	    const struct deliver_opts *o, char *release, size_t rel_len);
 /*
- * Can a base initramfs (buf, len) run `fastboot boot`: does it carry
- * usr/sbin/fastboot or sbin/fastboot with FB_BOOT_PROTOCOL in it?
+ * Does a base initramfs (buf, len) run `fastboot boot`: does it carry
+ * usr/sbin/fastboot or sbin/fastboot with FB_BOOT_PROTOCOL in it, and
+ * FB_BOOT_DECLARATION, a file holding FB_BOOT_PROTOCOL that whoever built
+ * the base puts there when its init runs `fastboot boot` before anything
+ * else?  The tool alone is not enough: an initrd may carry it for other
+ * reasons (Debian's initramfs-tools hook does, to attach the store), and
+ * modules left in the store for a base that never runs `fastboot boot`
+ * would be missing without a word.
  */
 bool base_runs_boot(const uint8_t *buf, size_t len);
 /* In every tool that can run `fastboot boot` (deliver looks for it). */
 #define FB_BOOT_PROTOCOL	"fastboot-boot-protocol 1"
+#define FB_BOOT_DECLARATION	"etc/fastboot/boot"
 
 #endif
