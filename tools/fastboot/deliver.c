@@ -540,7 +540,7 @@ int deliver(int fd, struct img *img, int kfd, int ifd,
 		for (i = 0; i < img->n_initrd; i++)
 			if (img->initrd[i].kind == IMG_KIND_MOUNT)
 				return fb_error(img->initrd[i].name,
-						"a mount module needs a base initramfs that runs 'fastboot boot' : usr/sbin/fastboot of this version and etc/fastboot/boot");
+						"a mount module needs a base initramfs that runs 'fastboot boot' (usr/sbin/fastboot of this version and etc/fastboot/boot)");
 		fprintf(stderr, "fastboot: the base initramfs does not run 'fastboot boot' (it needs usr/sbin/fastboot of this version and etc/fastboot/boot): every module goes through kexec\n");
 		ret = copy_image(fd, img, kfd, ifd, o->dry, COPY_ALL_MODULES);
 		if (ret)
