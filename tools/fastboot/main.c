@@ -97,9 +97,10 @@ static const struct cmd cmds[] = {
 	  "                      fastboot did not load (kdump's)\n"
 	  "  --now, --no-exec    accepted as by update; no effect\n"
 	  JSON_OPT HELP_OPT IMAGE_OPTS },
-	{ "boot", cmd_boot, "[--root DIR] [--json]",
+	{ "boot", cmd_boot, "[--root DIR] [--mount-root MDIR] [--json]",
 	  "early boot: put the image's by-reference modules in place",
 	  "  --root DIR          unpack the modules under DIR (default /)\n"
+	  "  --mount-root MDIR   mount the mount modules under MDIR (default DIR)\n"
 	  JSON_OPT HELP_OPT },
 	{ "disarm", cmd_disarm, "[--force]",
 	  "unload the crash kernel that arm loaded",
