@@ -4,8 +4,9 @@
  * they use.
  *
  * save NAME --qmp SOCKET
- *   stop; migrate-set-capabilities x-ignore-shared (and, on QEMU 8.2 or
- *   newer, migrate-set-parameters mode=cpr-reboot); migrate to "fd:" over
+ *   stop; migrate-set-capabilities x-ignore-shared (and, where QEMU has
+ *   the migration mode cpr-reboot, 8.2 or newer, migrate-set-parameters
+ *   mode=cpr-reboot first); migrate to "fd:" over
  *   a pipe whose write end went to QEMU with getfd (SCM_RIGHTS); the tool
  *   reads the stream into memory and stores it as the blob vm.NAME.state,
  *   next to vm.NAME.args (QEMU's command line, environment and working
@@ -14,7 +15,7 @@
  *
  * restore NAME [--qmp SOCKET]
  *   start the QEMU of vm.NAME.args again, with -incoming defer (and its QMP
- *   socket); set the same capability before migrate-incoming from an "fd:"
+ *   socket); set the same mode and capability before migrate-incoming from an "fd:"
  *   pipe the tool writes vm.NAME.state into; wait for the migration to
  *   complete; cont (when the VM ran at save time); check it runs.
  *
@@ -457,14 +458,25 @@ static void qmp_close(struct qmp *q)
 	q->reply = NULL;
 }
 
-/* QEMU's version; cpr-reboot mode exists from 8.2 on. */
+/* QEMU's version, and whether it has migration mode cpr-reboot. */
 struct qver {
 	long major, minor, micro;
 	bool cpr;
 };
 
+#define MODE_CPR	"cpr-reboot"
+#define MODE_SHARED	"x-ignore-shared"
+
+/*
+ * The migration parameter "mode" (normal, cpr-reboot, ...) came with
+ * cpr-reboot in QEMU 8.2: where query-migrate-parameters shows it, the
+ * QEMU has cpr-reboot; where it does not (7.2), or the command fails,
+ * x-ignore-shared alone it is.  Asked, not inferred from the version: a
+ * distribution's QEMU may carry backports, or lack a mode it compiled out.
+ */
 static int qmp_version(struct qmp *q, struct qver *v)
 {
+	char mode[64];
 	int ret = qmp_cmd(q, "{\"execute\":\"query-version\"}");
 
 	if (ret)
@@ -474,16 +486,27 @@ static int qmp_version(struct qmp *q, struct qver *v)
 	v->micro = reply_num(q, "micro");
 	if (v->major < 0 || v->minor < 0)
 		return fb_error("query-version", "unexpected reply %s", q->reply);
-	v->cpr = v->major > 8 || (v->major == 8 && v->minor >= 2);
+	v->cpr = false;
+	ret = qmp_cmd(q, "{\"execute\":\"query-migrate-parameters\"}");
+	if (ret == -EREMOTEIO)
+		return 0;	/* an error reply: no such parameters */
+	if (ret)
+		return qmp_fail(q, "query-migrate-parameters", ret);
+	v->cpr = !qmp_get_return_str(q->reply, strlen(q->reply), "mode",
+				     mode, sizeof(mode));
 	return 0;
 }
 
-/* The migration settings, identical on both sides. */
-static int qmp_set_caps(struct qmp *q, const struct qver *v)
+/*
+ * The migration settings, identical on both sides: mode (MODE_CPR or
+ * MODE_SHARED) is the one the save chose, and the restore reads it from
+ * the record.
+ */
+static int qmp_set_caps(struct qmp *q, const char *mode)
 {
 	int ret;
 
-	if (v->cpr) {
+	if (!strcmp(mode, MODE_CPR)) {
 		ret = qmp_cmd(q, "{\"execute\":\"migrate-set-parameters\","
 			      "\"arguments\":{\"mode\":\"cpr-reboot\"}}");
 		if (ret)
@@ -812,7 +835,7 @@ static int save_describe(const char *name, pid_t pid, const struct qver *v,
 	if (buf_printf(args, VM_ARGS_MAGIC "qemu %ld.%ld.%ld\nmode %s\nrunning %d\n"
 		       "qmp %s\ncwd %s\n",
 		       v->major, v->minor, v->micro,
-		       v->cpr ? "cpr-reboot" : "x-ignore-shared", running,
+		       v->cpr ? MODE_CPR : MODE_SHARED, running,
 		       qmp_path, cwd) ||
 	    vm_cred_print(args, &cred) ||
 	    buf_printf(args, "argc %d\nenvc %d\n\n", vm_count_strings(&cmdline),
@@ -835,7 +858,7 @@ out:
  * running guest must never be restored).  Signals stay blocked meanwhile.
  */
 static void save_undo(struct qmp *q, const char *name, bool running,
-		      int dev, const struct vm_names *n, int stored)
+		      bool cpr, int dev, const struct vm_names *n, int stored)
 {
 	int c;
 
@@ -847,6 +870,10 @@ static void save_undo(struct qmp *q, const char *name, bool running,
 	if (q->fd < 0)
 		return;
 	c = qmp_cmd(q, "{\"execute\":\"migrate_cancel\"}");
+	/* the next migration of this QEMU, a live one perhaps, is normal */
+	if (cpr)
+		c = qmp_cmd(q, "{\"execute\":\"migrate-set-parameters\","
+			    "\"arguments\":{\"mode\":\"normal\"}}");
 	(void)c;
 	if (!running)
 		return;
@@ -869,7 +896,7 @@ static void save_json(const char *name, const struct qver *v, pid_t pid,
 	json_open(&j, NULL, '{');
 	json_str(&j, "name", name);
 	json_str(&j, "qemu", ver);
-	json_str(&j, "mode", v->cpr ? "cpr-reboot" : "x-ignore-shared");
+	json_str(&j, "mode", v->cpr ? MODE_CPR : MODE_SHARED);
 	json_u64(&j, "pid", (uint64_t)pid);
 	json_bool(&j, "running", running);
 	json_u64(&j, "state_bytes", state_len);
@@ -902,7 +929,7 @@ static int vm_save(int argc, char **argv)
 	char status[64];
 	const char *qmp_arg = NULL, *name;
 	struct vm_names n;
-	struct qver v;
+	struct qver v = { 0 };
 	struct qmp q = { .fd = -1 };
 	bool running = false, stopped = false;
 	int c, ret, dev = -1, pfd[2] = { -1, -1 }, timeout = 120, stored = 0;
@@ -957,7 +984,7 @@ static int vm_save(int argc, char **argv)
 		progress("warning: not all guest RAM is in a shared memory backend (share=on); the state will hold the rest");
 	progress("%s: QEMU %ld.%ld.%ld pid %d (%s), %s mode", name, v.major,
 		 v.minor, v.micro, (int)pid, status,
-		 v.cpr ? "cpr-reboot" : "x-ignore-shared");
+		 v.cpr ? MODE_CPR : MODE_SHARED);
 
 	/* 1. stop */
 	t[0] = mono_ms();
@@ -969,8 +996,8 @@ static int vm_save(int argc, char **argv)
 	}
 	stopped = true;
 	t[1] = mono_ms();
-	/* 2. the capability */
-	if (qmp_set_caps(&q, &v))
+	/* 2. the mode and the capability */
+	if (qmp_set_caps(&q, v.cpr ? MODE_CPR : MODE_SHARED))
 		goto out;
 	/* 3. the device state, over a pipe, into memory */
 	if (qmp_migrate_pipe(&q, "migrate", pfd, 1))
@@ -1032,7 +1059,7 @@ out:
 		fb_log_failed(cmd);
 	}
 	if (ret != EXIT_OK && (stopped || stored))
-		save_undo(&q, name, running, dev, &n, stored);
+		save_undo(&q, name, running, v.cpr, dev, &n, stored);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (pfd[0] >= 0)
@@ -1219,12 +1246,12 @@ static int vm_restore(int argc, char **argv)
 	};
 	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
 	uint64_t t0, t_up, t_loaded, t_cont, resumed_at = 0;
-	const char *qmp_arg = NULL, *log = NULL, *name;
+	const char *qmp_arg = NULL, *log = NULL, *name, *mode = MODE_SHARED;
 	struct vm_args a = { 0 };
 	const struct vm_cred *cred = NULL;
 	struct buf state = { 0 }, dropped = { 0 };
 	struct vm_names n;
-	struct qver v;
+	struct qver v = { 0 };
 	struct qmp q = { .fd = -1 };
 	char **nargv = NULL, status[64], logabs[4096];
 	int c, ret = EXIT_FAIL, dev, timeout = 120, pfd[2] = { -1, -1 };
@@ -1334,11 +1361,18 @@ static int vm_restore(int argc, char **argv)
 			pid = qpid;
 	}
 	t_up = mono_ms();
-	if (strcmp(a.mode, v.cpr ? "cpr-reboot" : "x-ignore-shared"))
-		progress("warning: saved in %s mode by QEMU %s, restoring with QEMU %ld.%ld.%ld",
-			 a.mode, a.qemu, v.major, v.minor, v.micro);
-	/* 1. the same capability, before incoming */
-	if (qmp_set_caps(&q, &v))
+	/* The mode of the save: a stream saved in one loads in that one. */
+	mode = strcmp(a.mode, MODE_CPR) ? MODE_SHARED : MODE_CPR;
+	if (!strcmp(mode, MODE_CPR) && !v.cpr) {
+		fb_error(name, "saved in cpr-reboot mode by QEMU %s, but QEMU %ld.%ld.%ld has no cpr-reboot mode",
+			 a.qemu, v.major, v.minor, v.micro);
+		goto out;
+	}
+	if (strcmp(a.qemu, "") && strcmp(a.mode, mode))
+		progress("warning: saved in mode '%s' by QEMU %s: restoring in %s mode",
+			 a.mode, a.qemu, mode);
+	/* 1. the same mode and capability, before incoming */
+	if (qmp_set_caps(&q, mode))
 		goto out;
 	/* 2. migrate-incoming from a pipe fed with the state */
 	if (qmp_migrate_pipe(&q, "migrate-incoming", pfd, 0))
@@ -1386,7 +1420,7 @@ static int vm_restore(int argc, char **argv)
 		json_open(&j, NULL, '{');
 		json_str(&j, "name", name);
 		json_str(&j, "qemu", ver);
-		json_str(&j, "mode", v.cpr ? "cpr-reboot" : "x-ignore-shared");
+		json_str(&j, "mode", mode);
 		json_u64(&j, "pid", (uint64_t)pid);
 		json_str(&j, "qmp", qmp_path);
 		json_str(&j, "status", status);
