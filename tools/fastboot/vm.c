@@ -24,6 +24,7 @@
  * for trying the QMP side where there is no /dev/fastboot.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -659,15 +660,75 @@ static void obj_rm(int dev, const char *name)
 	}
 }
 
+/*
+ * The names of the saved VMs (both vm.NAME.state and vm.NAME.args), each
+ * NUL-terminated, into names; their count, or -1 (said why).
+ */
+int vm_saved_names(int dev, struct buf *names)
+{
+	const char *dir = state_dir();
+	struct fastboot_info in;
+	uint32_t idx = 0;
+	int count = 0, r;
+	DIR *d = NULL;
+
+	if (dir && !(d = opendir(dir)))
+		return fb_error(dir, "%s", strerror(errno)), -1;
+	for (;;) {
+		char obj[FASTBOOT_NAME_MAX], other[FASTBOOT_NAME_MAX + 8];
+		struct dirent *e;
+		struct stat st;
+		size_t l;
+
+		if (d) {
+			if (!(e = readdir(d)))
+				break;
+			if (strlen(e->d_name) >= sizeof(obj))
+				continue;
+			memcpy(obj, e->d_name, strlen(e->d_name) + 1);
+		} else {
+			r = cl_next(dev, &idx, &in);
+			if (r == -ENOENT)
+				break;
+			if (r)
+				return fb_ioctl_error("list", -r), -1;
+			snprintf(obj, sizeof(obj), "%s", in.name);
+		}
+		l = strlen(obj);
+		if (l <= 9 || strncmp(obj, "vm.", 3) || strcmp(obj + l - 6, ".state"))
+			continue;
+		/* and its argument record */
+		snprintf(other, sizeof(other), "%.*s.args", (int)(l - 6), obj);
+		if (d) {
+			char path[4096];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, other);
+			if (stat(path, &st))
+				continue;
+		} else if (cl_info(dev, other, &in)) {
+			continue;
+		}
+		if (buf_add(names, obj + 3, l - 9) || buf_add(names, "", 1)) {
+			if (d)
+				closedir(d);
+			return fb_error("vm", "out of memory"), -1;
+		}
+		count++;
+	}
+	if (d)
+		closedir(d);
+	return count;
+}
+
 /* The device, locked like every command that changes the store. */
-static int open_store(void)
+int vm_open_store(void)
 {
 	if (state_dir())
 		return -2;	/* no device needed */
 	return fb_open_locked();
 }
 
-static void close_store(int dev)
+void vm_close_store(int dev)
 {
 	if (dev >= 0)
 		close(dev);
@@ -915,33 +976,29 @@ static void save_json(const char *name, const struct qver *v, pid_t pid,
 
 static int vm_save(int argc, char **argv)
 {
-	static const char usage[] = "fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]";
+	static const char usage[] = "fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]\n"
+		"       fastboot vm save --all [--timeout SECS] [--json]";
 	static const struct option opts[] = {
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct buf args = { 0 }, state = { 0 };
-	uint64_t t[5], stopped_at;	/* t: start, stopped, saved, stored, quit */
 	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	char status[64];
-	const char *qmp_arg = NULL, *name;
-	struct vm_names n;
-	struct qver v = { 0 };
-	struct qmp q = { .fd = -1 };
-	bool running = false, stopped = false;
-	int c, ret, dev = -1, pfd[2] = { -1, -1 }, timeout = 120, stored = 0;
-	int pidfd = -1;
-	pid_t pid = 0;
+	const char *qmp_arg = NULL;
+	int c, ret, dev, timeout = 120;
+	bool all = false;
 
 	optind = 0;	/* reinitialise getopt: options may follow NAME */
-	while ((c = getopt_long(argc, argv, "q:t:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:t:ajh", opts, NULL)) != -1) {
 		if (c == 'q')
 			qmp_arg = optarg;
 		else if (c == 't')
 			timeout = parse_timeout(optarg);
+		else if (c == 'a')
+			all = true;
 		else if (c == 'j')
 			opt_json = true;
 		else if (c == 'h')
@@ -949,14 +1006,40 @@ static int vm_save(int argc, char **argv)
 		else
 			return fb_usage_error("%s", usage);
 	}
-	if (argc - optind != 1 || !qmp_arg || timeout <= 0)
+	if (timeout <= 0 || (all && (argc != optind || qmp_arg)) ||
+	    (!all && (argc - optind != 1 || !qmp_arg)))
 		return fb_usage_error("%s", usage);
-	name = argv[optind];
-	if (vm_names(name, &n))
-		return EXIT_FAIL;
+	if (all)
+		return vm_all(true, timeout, NULL, false);
 	abs_path(qmp_arg, qmp_path, sizeof(qmp_path));
-	dev = open_store();
+	dev = vm_open_store();
 	if (dev == -1)
+		return EXIT_FAIL;
+	ret = vm_save_one(dev, argv[optind], qmp_path, timeout, NULL);
+	vm_close_store(dev);
+	return ret;
+}
+
+/*
+ * Save the VM on QMP socket qmp_path as NAME into the store dev (locked
+ * by the caller; -2 with FASTBOOT_VM_STATE_DIR): one JSON object on
+ * stdout with --json.
+ */
+int vm_save_one(int dev, const char *name, const char *qmp_path, int timeout,
+		struct vm_result *res)
+{
+	struct buf args = { 0 }, state = { 0 };
+	uint64_t t[5], stopped_at;	/* t: start, stopped, saved, stored, quit */
+	char status[64];
+	struct vm_names n;
+	struct qver v = { 0 };
+	struct qmp q = { .fd = -1 };
+	bool running = false, stopped = false;
+	int c, ret, pfd[2] = { -1, -1 }, stored = 0;
+	int pidfd = -1;
+	pid_t pid = 0;
+
+	if (vm_names(name, &n))
 		return EXIT_FAIL;
 	sig_guard();
 	ret = EXIT_FAIL;
@@ -1048,6 +1131,15 @@ static int vm_save(int argc, char **argv)
 	if (opt_json)
 		save_json(name, &v, pid, running, state.len, args.len,
 			  stopped_at, t);
+	if (res) {
+		snprintf(res->qemu, sizeof(res->qemu), "%ld.%ld.%ld", v.major,
+			 v.minor, v.micro);
+		snprintf(res->mode, sizeof(res->mode), "%s", v.cpr ? MODE_CPR : MODE_SHARED);
+		res->pid = (int)pid;
+		res->state_bytes = state.len;
+		res->at_ms = stopped_at;
+		res->total_ms = t[4] - t[0];
+	}
 	ret = EXIT_OK;
 out:
 	if (ret == EXIT_OK)
@@ -1067,7 +1159,6 @@ out:
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	qmp_close(&q);
-	close_store(dev);
 	free(args.p);
 	free(state.p);
 	return ret;
@@ -1234,32 +1325,25 @@ static int write_all_fd(int fd, const char *p, size_t len)
 static int vm_restore(int argc, char **argv)
 {
 	static const char usage[] =
-		"fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]";
+		"fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]\n"
+		"       fastboot vm restore --all [--log FILE] [--timeout SECS] [--keep] [--json]";
 	static const struct option opts[] = {
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	uint64_t t0, t_up, t_loaded, t_cont, resumed_at = 0;
-	const char *qmp_arg = NULL, *log = NULL, *name, *mode = MODE_SHARED;
-	struct vm_args a = { 0 };
-	const struct vm_cred *cred = NULL;
-	struct buf state = { 0 }, dropped = { 0 };
-	struct vm_names n;
-	struct qver v = { 0 };
-	struct qmp q = { .fd = -1 };
-	char **nargv = NULL, status[64], logabs[4096];
-	int c, ret = EXIT_FAIL, dev, timeout = 120, pfd[2] = { -1, -1 };
-	bool keep = false;
-	pid_t pid = -1;
+	const char *qmp_arg = NULL, *log = NULL;
+	char logabs[4096];
+	int c, ret, dev, timeout = 120;
+	bool keep = false, all = false;
 
 	optind = 0;	/* reinitialise getopt: options may follow NAME */
-	while ((c = getopt_long(argc, argv, "q:l:t:kjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:l:t:kajh", opts, NULL)) != -1) {
 		if (c == 'q')
 			qmp_arg = optarg;
 		else if (c == 'l')
@@ -1268,6 +1352,8 @@ static int vm_restore(int argc, char **argv)
 			timeout = parse_timeout(optarg);
 		else if (c == 'k')
 			keep = true;
+		else if (c == 'a')
+			all = true;
 		else if (c == 'j')
 			opt_json = true;
 		else if (c == 'h')
@@ -1275,13 +1361,44 @@ static int vm_restore(int argc, char **argv)
 		else
 			return fb_usage_error("%s", usage);
 	}
-	if (argc - optind != 1 || timeout <= 0)
+	if (timeout <= 0 || (all && (argc != optind || qmp_arg)) ||
+	    (!all && argc - optind != 1))
 		return fb_usage_error("%s", usage);
-	name = argv[optind];
-	if (vm_names(name, &n))
-		return EXIT_FAIL;
-	dev = open_store();
+	if (log) {
+		abs_path(log, logabs, sizeof(logabs));
+		log = logabs;
+	}
+	if (all)
+		return vm_all(false, timeout, log, keep);
+	dev = vm_open_store();
 	if (dev == -1)
+		return EXIT_FAIL;
+	ret = vm_restore_one(dev, argv[optind], qmp_arg, log, timeout, keep, NULL);
+	vm_close_store(dev);
+	return ret;
+}
+
+/*
+ * Restore VM NAME from the store dev (locked by the caller): QMP on
+ * qmp_arg or the saved socket, QEMU's stderr to log (absolute, or NULL).
+ */
+int vm_restore_one(int dev, const char *name, const char *qmp_arg,
+		   const char *log, int timeout, bool keep, struct vm_result *res)
+{
+	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
+	uint64_t t0, t_up, t_loaded, t_cont, resumed_at = 0;
+	const char *mode = MODE_SHARED;
+	struct vm_args a = { 0 };
+	const struct vm_cred *cred = NULL;
+	struct buf state = { 0 }, dropped = { 0 };
+	struct vm_names n;
+	struct qver v = { 0 };
+	struct qmp q = { .fd = -1 };
+	char **nargv = NULL, status[64];
+	int c, ret = EXIT_FAIL, pfd[2] = { -1, -1 };
+	pid_t pid = -1;
+
+	if (vm_names(name, &n))
 		return EXIT_FAIL;
 	if (obj_get(dev, n.args, &a.raw) || args_parse(&a, n.args) ||
 	    restore_cred(&a, name, &cred) || obj_get(dev, n.state, &state))
@@ -1294,10 +1411,6 @@ static int vm_restore(int argc, char **argv)
 		fb_usage_error("%s has no QMP socket: use --qmp", n.args);
 		ret = EXIT_USAGE;
 		goto out;
-	}
-	if (log) {
-		abs_path(log, logabs, sizeof(logabs));
-		log = logabs;
 	}
 	c = sock_connect(qmp_path);
 	if (c >= 0) {
@@ -1434,6 +1547,15 @@ static int vm_restore(int argc, char **argv)
 		json_close(&j, '}');
 		json_end(&j);
 	}
+	if (res) {
+		snprintf(res->qemu, sizeof(res->qemu), "%ld.%ld.%ld", v.major,
+			 v.minor, v.micro);
+		snprintf(res->mode, sizeof(res->mode), "%s", mode);
+		res->pid = (int)pid;
+		res->state_bytes = state.len;
+		res->at_ms = resumed_at;
+		res->total_ms = t_cont - t0;
+	}
 	ret = EXIT_OK;
 out:
 	if (ret == EXIT_OK)
@@ -1452,7 +1574,6 @@ out:
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	qmp_close(&q);
-	close_store(dev);
 	free(nargv);
 	vm_args_free(&a);
 	free(dropped.p);
@@ -1464,7 +1585,9 @@ int cmd_vm(int argc, char **argv)
 {
 	static const char usage[] =
 		"fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]\n"
-		"       fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]";
+		"       fastboot vm save --all [--timeout SECS] [--json]\n"
+		"       fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]\n"
+		"       fastboot vm restore --all [--log FILE] [--timeout SECS] [--keep] [--json]";
 
 	if (argc < 2)
 		return fb_usage_error("%s", usage);
