@@ -106,6 +106,13 @@ static void record(const char *p, size_t len)
 		return;
 	}
 	CHECK(a.argc >= 1 && a.envc >= 0 && a.cred.ngroups <= VM_GROUPS_MAX);
+	{
+		char q[108];
+
+		memset(q, 'x', sizeof(q));
+		if (vm_argv_qmp(a.argv, a.argc, q, sizeof(q)))
+			CHECK(q[0] && memchr(q, 0, sizeof(q)));
+	}
 	check_argv(&a, a.qmp);
 	check_argv(&a, "/run/other.qmp");
 	(void)vm_args_runas(&a);
