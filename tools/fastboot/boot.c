@@ -468,6 +468,13 @@ static int place_all(int fd, int rootfd, const char *root, const char *mroot,
 			ret = fb_error("boot", "%s: cannot unpack it: %s; nothing was put in %s",
 				       mods[i].m->name, why, root);
 		*entries += st.entries;
+		/*
+		 * Unpacked: its copy goes now, so the peak is the archives
+		 * plus one unpacked, not twice the image (a crash kernel
+		 * has little memory).
+		 */
+		free(mods[i].data);
+		mods[i].data = NULL;
 	}
 	if (!ret)
 		ret = mount_all(fd, mroot, mnts, nm);
