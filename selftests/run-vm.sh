@@ -89,6 +89,16 @@ run_one() {
 		fi
 		disk2=(--disk-ro "${d2##* }")
 	fi
+	# "# fbtest-vm: FB_VM_NAME=VALUE...": the VM's memory, region or
+	# crash reservation for this scenario (scripts/vm.sh's FB_VM_MEM,
+	# FB_VM_REGION, FB_VM_CRASHKERNEL; no other names)
+	local vmenv=() w
+	for w in $(sed -n 's/^# fbtest-vm: *//p' "selftests/vm/scenarios/$s.sh" | head -n 1); do
+		case "$w" in
+		FB_VM_MEM=[0-9]*|FB_VM_REGION=[0-9]*|FB_VM_CRASHKERNEL=[0-9]*) vmenv+=("$w") ;;
+		*) echo "$s: FAIL: bad fbtest-vm word '$w'"; echo "0 1" >"$BUILD/$s.result"; return ;;
+		esac
+	done
 	st=$(sed -n 's/^# fbtest-timeout: *\([0-9]*\).*/\1/p' "selftests/vm/scenarios/$s.sh" | head -n 1)
 	if [ -n "$st" ] && [ "$st" -gt "$stimeout" ]; then
 		stimeout=$st
@@ -97,7 +107,7 @@ run_one() {
 	for attempt in 1 2; do
 		why=()
 		# vm.sh tees the serial console to us; show KTAP lines (or everything).
-		scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$stimeout" \
+		env "${vmenv[@]}" scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$stimeout" \
 			--disk "$BUILD/$s.disk" "${disk2[@]}" \
 			--append "fbtest=$s fbstage=1 ${FB_VM_APPEND:-}" |
 		while IFS= read -r line; do
