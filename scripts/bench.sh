@@ -11,6 +11,18 @@
 #           full image from the same throttled disk, and a firmware reboot
 #           (SeaBIOS, QEMU without -no-reboot); time from BENCH-T0 to the
 #           new kernel's /init, bytes read from /dev/vda
+#   byref   update by reference: kernel + base through kexec, 8 module
+#           archives and an erofs image (BENCH_BYREF_MIB, default
+#           "256 1024" MiB) from the store, vs the same image through
+#           fastboot's kexec path, kexec-tools and a firmware reboot, and
+#           the floor (kexec of kernel + base, plus reading the changed
+#           bytes); time from BENCH-T0 to BENCH-READY (every module in
+#           place), see selftests/bench/byref.sh
+#   crashbyref  crash recovery of the image of byref (256 MiB): fastboot
+#           arm by reference vs kexec -s -p of the whole image, "Kernel
+#           panic" to every module in place; and the smallest crash
+#           reservation (BENCH_CRASH_MIB, default "128 160 256 320") that
+#           still gets there, see selftests/bench/crash-byref.sh
 #   crash   crash recovery: fastboot arm vs kexec -s -p, "Kernel panic" to
 #           the crash kernel's /init
 #   vm      VM blackout (fastboot vm save/restore vs QEMU save to a file),
@@ -41,7 +53,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 REPS=${BENCH_REPS:-5}
-SECTIONS=${BENCH_SECTIONS:-update crash vm store}
+SECTIONS=${BENCH_SECTIONS:-update byref crash crashbyref vm store}
 BPS=${BENCH_BPS:-8388608}
 B=${BENCH_BUILD:-build/bench}
 OUT=${BENCH_OUT:-results}
@@ -168,6 +180,138 @@ if has update; then
 	stat -c %s "$B/full.cpio" >"$B/fw-image-bytes"
 	rm -f "$B/depot.img" "$B/fwstate.img"
 	echo $(($(date +%s) - S0)) >"$B/wall.update"
+fi
+
+# byref_depot DIR MIB FULL: the depot of sections 1b and 2b in DIR:
+# vmlinuz, base.cpio.gz, m1..m8.cpio, fs.img (an erofs image of MIB MiB of
+# random files) and byref.manifest (kernel, initrd base, module m1..m8,
+# mount fs at /opt/fs); with FULL=1 also fs.cpio (fs.img as
+# bench-fs/fs.img in an archive), kexec.manifest (the same image, every
+# module as initrd) and full.cpio (base + m1..m8 + fs.cpio: one initrd)
+byref_depot() {
+	local d=$1 mib=$2 full=$3 k i
+	rm -rf "$d" && mkdir -p "$d/pool" "$d/fs"
+	cp "$KERNEL" "$d/vmlinuz"
+	cp "$B/base.cpio.gz" "$d/base.cpio.gz"
+	for k in $(seq 1 $NMOD); do
+		mkmod "$d/m$k.cpio" "$k" r0
+	done
+	for i in $(seq 1 $((mib / MODMIB))); do
+		head -c $((MODMIB << 20)) /dev/urandom >"$d/fs/f$i"
+	done
+	mkfs.erofs --quiet --all-root "$d/fs.img" "$d/fs" >&2
+	rm -rf "$d/fs"
+	{
+		echo "name byref"
+		echo "kernel /mnt/vmlinuz"
+		echo "initrd base /mnt/base.cpio.gz"
+		for k in $(seq 1 $NMOD); do echo "module m$k /mnt/m$k.cpio"; done
+		# the digest, as a depot's manifest gives it: the image is reused
+		# without reading it whichever image was booted before
+		echo "mount fs /mnt/fs.img /opt/fs $(sha256sum "$d/fs.img" | cut -d' ' -f1)"
+		echo reuse-cmdline
+	} >"$d/byref.manifest"
+	grep -v '^module ' "$d/byref.manifest" >"$d/mount.manifest"
+	[ "$full" = 1 ] || return 0
+	mkdir -p "$d/fsroot/bench-fs"
+	ln "$d/fs.img" "$d/fsroot/bench-fs/fs.img"
+	(cd "$d/fsroot" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$d/fs.cpio"
+	rm -rf "$d/fsroot"
+	sed -e 's/^module \(m[0-9]*\) /initrd \1 /' \
+		-e "s|^mount fs .*|initrd fs /mnt/fs.cpio $(sha256sum "$d/fs.cpio" | cut -d' ' -f1)|" \
+		"$d/byref.manifest" >"$d/kexec.manifest"
+	cp "$d/base.cpio.gz" "$d/full.cpio"
+	pad4 "$d/full.cpio"
+	for k in $(seq 1 $NMOD); do cat "$d/m$k.cpio" >>"$d/full.cpio"; done
+	cat "$d/fs.cpio" >>"$d/full.cpio"
+}
+
+# depot_img DIR IMG: an ext4 image of DIR, DIR removed
+depot_img() {
+	local sz
+	sz=$(du -sm "$1" | cut -f1)
+	rm -f "$2"
+	mkfs.ext4 -q -F -d "$1" "$2" "$((sz * 11 / 10 + 200))M"
+	rm -rf "$1"
+}
+
+# --- section 1b: update by reference -----------------------------------------
+# kernel + base + 8 module archives + an erofs image of BENCH_BYREF_MIB MiB
+# (random files); the first size runs every method and a firmware reboot,
+# the others by reference and the floor only (is the time flat in the
+# image's size?)
+if has byref; then
+	S0=$(date +%s)
+	rm -f "$B"/byref-*.tlog "$B"/byref-*.fs-bytes
+	first=1
+	for mib in ${BENCH_BYREF_MIB:-256 1024}; do
+		d=$B/depot-byref
+		byref_depot "$d" "$mib" "$first"
+		for r in $(seq 1 "$REPS"); do
+			for m in byref fastboot-kexec; do
+				o=0
+				[ $m = fastboot-kexec ] && o=4
+				k=$(((r - 1 + o) % NMOD + 1))
+				mkmod "$d/pool/m$k.r$r.$m.cpio" "$k" "r$r.$m"
+			done
+		done
+		methods=byref,floor
+		[ $first = 1 ] && methods=byref,fastboot-kexec,kexec,floor
+		stat -c %s "$d/fs.img" >"$B/byref-$mib.fs-bytes"
+		[ $first = 1 ] && cp "$d/full.cpio" "$B/full-byref.cpio"
+		depot_img "$d" "$B/depot-byref.img"
+		FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 \
+			run_vm "byref-$mib" $((900 + REPS * (150 + mib / 2))) \
+			--initrd "$B/base.cpio.gz" --disk-opts "throttling.bps-read=$BPS" \
+			--disk "$B/depot-byref.img" \
+			--append "fbtest=bench-byref fbstage=1 fbbench fbbench.reps=$REPS fbbench.methods=$methods fbbench.mib=$mib"
+		rm -f "$B/depot-byref.img"
+		if [ $first = 1 ]; then
+			# firmware reboot of the same image (fw_cfg, as in section 1)
+			rm -f "$B/fwstate.img"
+			mkdir -p "$B/empty"
+			mkfs.ext4 -q -F -d "$B/empty" "$B/fwstate.img" 32M
+			FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 FB_VM_REBOOT=1 \
+				run_vm "byref-$mib-firmware" $((300 + REPS * 200)) \
+				--initrd "$B/full-byref.cpio" --disk "$B/fwstate.img" \
+				--append "fbtest=bench-fwreboot fbstage=1 fbbench fbbench.reps=$REPS fbbench.section=byref"
+			rm -f "$B/fwstate.img" "$B/full-byref.cpio"
+		fi
+		first=0
+	done
+	echo $(($(date +%s) - S0)) >"$B/wall.byref"
+fi
+
+# --- section 2b: crash recovery by reference ----------------------------------
+# The image of section 1b (256 MiB file system image): fastboot arm by
+# reference vs kexec -s -p of the whole image, one VM per repetition; then
+# the reservation shrunk to each of BENCH_CRASH_MIB (MiB), armed by
+# reference once with the whole image and once with kernel + base + the
+# erofs image only: the smallest that still reaches every module in place.
+if has crashbyref; then
+	S0=$(date +%s)
+	rm -f "$B"/crashbyref-*.tlog
+	byref_depot "$B/depot-crash" 256 1
+	depot_img "$B/depot-crash" "$B/depot-crash.img"
+	run_crash() {	# run_crash NAME APPEND...
+		local name=$1
+		shift
+		FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 FB_VM_CRASHKERNEL=1200M \
+			run_vm "$name" 600 --initrd "$B/base.cpio.gz" --disk "$B/depot-crash.img" \
+			--append "fbtest=bench-crash-byref fbstage=1 fbbench $*"
+	}
+	for r in $(seq 1 "$REPS"); do
+		run_crash "crashbyref-byref-$r" fbbench.method=byref fbbench.rep="$r"
+		run_crash "crashbyref-kexec-p-$r" fbbench.method=kexec-p fbbench.rep="$r"
+	done
+	for mib in ${BENCH_CRASH_MIB:-128 160 256 320}; do
+		for m in byref mount; do
+			run_crash "crashbyref-size-$m-$mib" fbbench.method="$m-$mib" fbbench.rep=1 \
+				fbbench.crashsize=$((mib << 20))
+		done
+	done
+	rm -f "$B/depot-crash.img"
+	echo $(($(date +%s) - S0)) >"$B/wall.crashbyref"
 fi
 
 # --- section 2: crash recovery ----------------------------------------------

@@ -100,9 +100,10 @@ if [ -f "$FB_POKE" ]; then
 	cp "$FB_POKE" "$ST/lib/modules/$KVER/extra/fastboot_poke.ko"
 fi
 # Kernel modules the scenarios need (a virtio disk with ext4; erofs and
-# squashfs for the mount modules of byref-mount), with
+# squashfs for the mount modules of byref-mount; loop for make bench's
+# file system image that comes through kexec), with
 # their dependencies, from the installed linux-image package.
-KMODS=${KMODS:-virtio_pci virtio_blk ext4 erofs squashfs}
+KMODS=${KMODS:-virtio_pci virtio_blk ext4 erofs squashfs loop}
 for km in $KMODS; do
 	/sbin/modprobe -S "$KVER" --show-depends "$km" 2>/dev/null |
 		awk '$1 == "insmod" { print $2 }'

@@ -18,16 +18,21 @@ die "usage: report.pl BUILD OUT\n" unless defined $OUT;
 
 # ---- samples -----------------------------------------------------------
 # $S{sect}{method}{metric} = [ [rep, value], ... ]
-my %S;
-sub add { my ($s, $m, $r, $k, $v) = @_; push @{$S{$s}{$m}{$k}}, [$r, $v + 0]; }
+our %S;
+my $size_tag = '';	# section 1b: "-MIB" from the log's name (byref-MIB*.tlog)
+sub add { my ($s, $m, $r, $k, $v) = @_; $s .= $size_tag if $s eq 'byref'; push @{$S{$s}{$m}{$k}}, [$r, $v + 0]; }
 
 for my $f (sort glob("$B/*.tlog")) {
 	open(my $fh, '<', $f) or die "$f: $!";
-	my ($pend, %beg, $last_panic, $vmb);
+	my ($pend, %beg, $last_panic, $vmb, $armed);
+	$size_tag = $f =~ m{/byref-(\d+)[^/]*\.tlog$} ? "-$1" : '';
 	while (my $l = <$fh>) {
 		chomp $l;
 		my ($ts, $t) = $l =~ /^(\d+\.\d+) (.*)$/ or next;
 		if ($t =~ /BENCH-T0 (\S+) (\S+) (\S+)/) {
+			# section 2b: the marker came after the panic's lines (or
+			# never): the measure started at the panic already
+			next if $pend && $pend->{from_panic} && "$pend->{s} $pend->{m} $pend->{r}" eq "$1 $2 $3";
 			$pend = { s => $1, m => $2, r => $3, t0 => $ts };
 			# the panic's printk can overtake the marker still in the
 			# serial driver's buffer
@@ -36,6 +41,11 @@ for my $f (sort glob("$B/*.tlog")) {
 		} elsif ($t =~ /Kernel panic - not syncing/) {
 			$last_panic = $ts;
 			$pend->{panic} //= $ts if $pend;
+			# section 2b prints "BENCH-V crashbyref M R reservation_bytes="
+			# when armed; its marker before the panic may be lost in the
+			# serial buffer
+			$pend = { %$armed, t0 => $ts, panic => $ts, from_panic => 1 } if !$pend && $armed;
+			undef $armed;
 		} elsif ($t =~ /BENCH-INIT/) {
 			# section 3: the stop (BENCH-B) to the new host kernel's /init
 			if ($vmb) {
@@ -43,10 +53,27 @@ for my $f (sort glob("$B/*.tlog")) {
 				undef $vmb;
 			}
 			next unless $pend;
+			# sections 1b and 2b end at BENCH-READY: every module in place
+			if ($pend->{s} =~ /^(?:byref|crashbyref)$/) {
+				add($pend->{s}, $pend->{m}, $pend->{r}, 'to_init_s', $ts - $pend->{t0});
+				add($pend->{s}, $pend->{m}, $pend->{r}, 'exec_phase_s', $ts - $pend->{v})
+					if defined $pend->{v};
+				add($pend->{s}, $pend->{m}, $pend->{r}, 'panic_to_init_s', $ts - $pend->{panic})
+					if defined $pend->{panic};
+				$pend->{init} = $ts;
+				next;
+			}
 			add($pend->{s}, $pend->{m}, $pend->{r}, 'time_s', $ts - $pend->{t0});
 			add($pend->{s}, $pend->{m}, $pend->{r}, 'exec_phase_s', $ts - $pend->{v})
 				if defined $pend->{v};
 			add($pend->{s}, $pend->{m}, $pend->{r}, 'panic_to_init_s', $ts - $pend->{panic})
+				if defined $pend->{panic};
+			undef $pend;
+		} elsif ($t =~ /BENCH-READY/) {
+			next unless $pend && $pend->{s} =~ /^(?:byref|crashbyref)$/ && defined $pend->{init};
+			add($pend->{s}, $pend->{m}, $pend->{r}, 'time_s', $ts - $pend->{t0});
+			add($pend->{s}, $pend->{m}, $pend->{r}, 'init_to_ready_s', $ts - $pend->{init});
+			add($pend->{s}, $pend->{m}, $pend->{r}, 'panic_to_ready_s', $ts - $pend->{panic})
 				if defined $pend->{panic};
 			undef $pend;
 		} elsif ($t =~ /BENCH-B (\S+) (\S+) (\S+)/) {
@@ -57,6 +84,7 @@ for my $f (sort glob("$B/*.tlog")) {
 			add($1, $2, $3, 'time_s', $ts - $b) if defined $b;
 		} elsif ($t =~ /BENCH-V (\S+) (\S+) (\S+) (.*)/) {
 			my ($s, $m, $r, $kv) = ($1, $2, $3, $4);
+			$armed = { s => $s, m => $m, r => $r } if $s eq 'crashbyref' && $kv =~ /reservation_bytes=/;
 			# a reboot-like measure: loaded now, kexec -e next
 			if ($pend && "$pend->{s} $pend->{m} $pend->{r}" eq "$s $m $r") {
 				add($s, $m, $r, 'load_phase_s', $ts - $pend->{t0});
@@ -94,7 +122,7 @@ sub paired {
 # ---- environment -----------------------------------------------------------
 sub sh { my $o = `$_[0] 2>/dev/null`; chomp $o; return $o; }
 my $cpu = sh("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1");
-my %J = (
+our %J = (
 	date => sh("cat $B/started") || sh('date -u +%Y-%m-%dT%H:%M:%SZ'),
 	machine => { cpu => $cpu, cores => 0 + sh('nproc'), host_kernel => sh('uname -r'),
 		loadavg_at_report => sh("cut -d' ' -f1-3 /proc/loadavg") },
@@ -114,7 +142,7 @@ my %J = (
 	targets => [],
 );
 $J{wall_s} += $_ for values %{$J{wall_s_by_section}};
-my @T;	# targets
+our @T;	# targets
 sub target {
 	my ($id, $what, $goal, $value, $met, $note) = @_;
 	push @T, { id => $id, what => $what, target => $goal, value => $value,
@@ -173,6 +201,13 @@ my %U;
 		target('1-time', 'Update: time fastboot / kexec-tools', '<= changed fraction + 0.2', undef, undef, 'no samples');
 	}
 }
+
+# ---- 1b. update by reference (selftests/bench/report-byref.pl) -------------
+use File::Basename qw(dirname);
+use Cwd qw(abs_path);
+do(abs_path(dirname($0)) . '/report-byref.pl') or die "report-byref.pl: " . ($@ || $!);
+byref_collect($B);
+crashbyref_collect();
 
 # ---- 2. crash recovery ---------------------------------------------------
 {
@@ -365,6 +400,8 @@ if (%U) {
 	$md .= "Not run.\n\n";
 }
 
+$md .= byref_md();
+
 $md .= "## 2. Crash recovery\n\n";
 if (my $c = $J{sections}{crash}) {
 	$md .= "Same image (kernel + base initramfs) loaded as the crash kernel, then `echo c >/proc/sysrq-trigger`; one VM boot per repetition, methods alternating.\n\n";
@@ -380,6 +417,8 @@ if (my $c = $J{sections}{crash}) {
 } else {
 	$md .= "Not run.\n\n";
 }
+
+$md .= crashbyref_md();
 
 $md .= "## 3. VM blackout\n\n";
 if ($vm_reason) {
