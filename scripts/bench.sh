@@ -30,6 +30,13 @@
 #           bare-metal ticker, see selftests/bench/vm.sh (BENCH_VM=0 skips it:
 #           it adds 25 to 45 minutes)
 #   store   fastboot put/get of 256 MiB vs cp into tmpfs
+#   guestmem  guest memory: touching every page of a 1 GiB guest region
+#           mapping vs a 1 GiB file on hugetlbfs (2 MiB pages), and O_DIRECT
+#           read of 256 MiB into guest memory vs anonymous memory, see
+#           selftests/bench/guestmem.sh; then (unless BENCH_VM=0) 1 and 4
+#           L2 VMs of 256 MiB kept across an update by vm save/restore
+#           --all, see selftests/bench/vmall.sh (reported in
+#           selftests/bench/report-guestmem.pl)
 #
 # Times are host timestamps of serial console lines (the guest prints a
 # marker line; /init prints BENCH-INIT first thing when "fbbench" is on the
@@ -373,6 +380,31 @@ if has store; then
 		--initrd "$B/base.cpio.gz" \
 		--append "fbtest=bench-store fbstage=1 fbbench fbbench.reps=$REPS fbbench.mib=256"
 	echo $(($(date +%s) - S0)) >"$B/wall.store"
+fi
+
+# --- section 5: guest memory -------------------------------------------------
+if has guestmem; then
+	S0=$(date +%s)
+	rm -f "$B"/guestmem.tlog "$B"/vmall-*.tlog
+	rm -f "$B/gm.img"
+	truncate -s 1G "$B/gm.img"
+	FB_VM_MEM=4G FB_VM_REGION=1536M@0x100000000 run_vm guestmem $((600 + REPS * 300)) \
+		--initrd "$B/base.cpio.gz" --disk "$B/gm.img" \
+		--append "fbtest=bench-guestmem fbstage=1 fbbench fbbench.reps=$REPS"
+	rm -f "$B/gm.img"
+	if [ "${BENCH_VM:-1}" = 1 ]; then
+		scripts/mkl2disk.sh build/l2.img >&2
+		for n in 1 4; do
+			rm -f "$B/vm.img"
+			truncate -s 4G "$B/vm.img"
+			FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 \
+				run_vm "vmall-$n" $((900 + REPS * (300 + n * 150))) \
+				--initrd "$B/base.cpio.gz" --disk "$B/vm.img" --disk-ro build/l2.img \
+				--append "fbtest=bench-vmall fbstage=1 fbbench fbbench.reps=$REPS fbbench.vms=$n fbbench.mib=256"
+		done
+		rm -f "$B/vm.img"
+	fi
+	echo $(($(date +%s) - S0)) >"$B/wall.guestmem"
 fi
 
 T_END=$(date +%s)
