@@ -388,7 +388,7 @@ if has guestmem; then
 	rm -f "$B"/guestmem.tlog "$B"/vmall-*.tlog
 	rm -f "$B/gm.img"
 	truncate -s 1G "$B/gm.img"
-	FB_VM_MEM=4G FB_VM_REGION=1536M@0x100000000 run_vm guestmem $((600 + REPS * 300)) \
+	FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 run_vm guestmem $((600 + REPS * 300)) \
 		--initrd "$B/base.cpio.gz" --disk "$B/gm.img" \
 		--append "fbtest=bench-guestmem fbstage=1 fbbench fbbench.reps=$REPS"
 	rm -f "$B/gm.img"

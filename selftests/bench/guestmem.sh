@@ -41,7 +41,11 @@ stage_1() {
 	ktap_check "disk mounted" bench_mount
 	ktap_check "module loads" modprobe fastboot
 	ktap_check "format" fastboot format
-	ktap_check "guest region gm ($GM_MIB MiB)" fastboot guest create gm ${GM_MIB}M
+	if ! fastboot guest create gm ${GM_MIB}M; then
+		ktap_bail "no guest region gm ($GM_MIB MiB)"
+		return
+	fi
+	ktap_ok "guest region gm ($GM_MIB MiB)"
 	P=$(fastboot guest path gm)
 	mkdir -p $HT
 	ktap_check "hugetlbfs mounted (2 MiB pages)" mount -t hugetlbfs -o pagesize=2M none $HT
