@@ -151,6 +151,13 @@ static inline u8 *fastboot_data_ptr(struct fastboot_store *st, u64 page)
 	return st->region.map.base + FB_DATA_OFFSET + (page << FB_PAGE_SHIFT);
 }
 
+/*
+ * Create a guest region (as fastboot_store_guest_create()) and pin it for
+ * a file in one step: fastbootfs's open(O_CREAT) + ftruncate.
+ */
+struct fastboot_obj_map *
+fastboot_store_guest_create_open(struct fastboot_store *st, const char *name,
+				 u64 size, u32 mode, u32 uid, u32 gid);
 struct fastboot_obj_map *fastboot_store_guest_open(struct fastboot_store *st,
 						     const char *name, u64 id,
 						     bool write);

@@ -7,7 +7,12 @@
  *   mount -t fastbootfs fastboot /run/fastboot/guest
  *
  * read, write and mmap(MAP_SHARED) work on the files; their size is the
- * region's and cannot change; their mode and owner are the region's.  A
+ * region's and cannot change; their mode and owner are the region's.
+ * open(O_CREAT) of a new name (CAP_SYS_ADMIN) gives an empty file that is
+ * in no store yet; the first ftruncate() of that descriptor to a non-zero
+ * size creates the region (zeroed, 2 MiB aligned extents, the file's mode
+ * and owner), as `fastboot guest create` does, and binds the file to it;
+ * closed before that, nothing was created.  A
  * region that is open or mapped cannot be removed; a store attached
  * read-only refuses opens for writing.  Mappings are made by the fault
  * handlers of guestpages.c, 2 MiB at a time where aligned, over pages
@@ -17,6 +22,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mm.h>
@@ -36,6 +43,13 @@ static const struct inode_operations fastbootfs_dir_iops;
 static const struct file_operations fastbootfs_dir_fops;
 static const struct file_operations fastbootfs_file_fops;
 static const struct inode_operations fastbootfs_file_iops;
+
+/*
+ * inode->i_private of a name made by open(O_CREAT) and not yet a region;
+ * NULL for every region's inode.
+ */
+#define GUEST_NEW ((void *)1)		/* created, not opened yet */
+#define GUEST_NEW_OPEN ((void *)2)	/* opened by its creator */
 
 /* The object id behind a guest file's inode. */
 static u64 inode_object_id(const struct inode *inode)
@@ -171,10 +185,97 @@ out:
 	return 0;
 }
 
+/*
+ * open(O_CREAT) of a name the store does not have: an empty file, in no
+ * store, that the creator's open gets (once) and its first ftruncate()
+ * makes a region (guest_bind()).  Checked here too, so that a VMM sees a
+ * refusal at its open rather than at the mmap after an ftruncate it may
+ * not check (QEMU ignores its result).
+ */
+static int fastbootfs_create(FASTBOOT_IDMAP_ARG, struct inode *dir,
+			     struct dentry *dentry, umode_t mode, bool excl)
+{
+	struct fastboot_store *st = &fastboot_store;
+	struct inode *inode;
+	int ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!S_ISREG(mode) || dentry->d_name.len >= FB_NAME_MAX ||
+	    fb_name_valid((const char *)dentry->d_name.name, FB_NAME_MAX))
+		return -EINVAL;
+	mutex_lock(&st->lock);
+	if (st->state != FB_STATE_READY)
+		ret = -ENODEV;
+	else if (st->readonly)
+		ret = -EROFS;
+	else if (st->sealed)
+		ret = -ESHUTDOWN;
+	mutex_unlock(&st->lock);
+	if (ret)
+		return ret;
+	inode = new_inode(dir->i_sb);
+	if (!inode)
+		return -ENOMEM;
+	/* far above any object's (fastboot_guest_ino()) until it is one */
+	inode->i_ino = ULONG_MAX - get_next_ino();
+	inode->i_mode = S_IFREG | (mode & 0777);
+	inode->i_uid = current_fsuid();
+	inode->i_gid = current_fsgid();
+	inode->i_size = 0;
+	inode->i_op = &fastbootfs_file_iops;
+	inode->i_fop = &fastbootfs_file_fops;
+	inode->i_private = GUEST_NEW;
+	fastboot_inode_init_ts(inode);
+	d_instantiate(dentry, inode);
+	return 0;
+}
+
+/*
+ * The creator's ftruncate() to size: create the region and bind the file
+ * to it (inode lock held).  The inode becomes the region's: its number,
+ * size and (on kernels that use it) S_DAX; other opens then go through
+ * the store as for any region.
+ */
+static int guest_bind(struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct file *file = attr->ia_valid & ATTR_FILE ? attr->ia_file : NULL;
+	struct fastboot_obj_map *map;
+
+	if (!file || file_inode(file) != inode || file->private_data ||
+	    inode->i_private != GUEST_NEW_OPEN)
+		return -EPERM;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	map = fastboot_store_guest_create_open(&fastboot_store,
+			(const char *)dentry->d_name.name, attr->ia_size,
+			inode->i_mode & 0777,
+			from_kuid(&init_user_ns, inode->i_uid),
+			from_kgid(&init_user_ns, inode->i_gid));
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	inode->i_ino = fastboot_guest_ino(map->id);
+	i_size_write(inode, map->size);
+	fastboot_guest_pages_open(inode, map);
+	/* read, write and mmap of this file see a complete map */
+	smp_store_release(&file->private_data, map);
+	smp_store_release(&inode->i_private, NULL);
+	return 0;
+}
+
 static int fastbootfs_open(struct inode *inode, struct file *file)
 {
 	struct fastboot_obj_map *map;
 
+	if (smp_load_acquire(&inode->i_private)) {
+		/* a new name: its creator's open, once (no region yet) */
+		if (cmpxchg(&inode->i_private, GUEST_NEW, GUEST_NEW_OPEN) !=
+		    GUEST_NEW)
+			return -ESTALE;
+		file->private_data = NULL;
+		return 0;
+	}
 	map = fastboot_store_guest_open(&fastboot_store,
 					file->f_path.dentry->d_name.name,
 					inode_object_id(inode),
@@ -188,7 +289,9 @@ static int fastbootfs_open(struct inode *inode, struct file *file)
 
 static int fastbootfs_release(struct inode *inode, struct file *file)
 {
-	fastboot_store_guest_close(&fastboot_store, file->private_data);
+	/* NULL: a new name never truncated, nothing in the store */
+	if (file->private_data)
+		fastboot_store_guest_close(&fastboot_store, file->private_data);
 	return 0;
 }
 
@@ -216,13 +319,15 @@ guest_ext_at(const struct fastboot_obj_map *map, u64 off)
 static ssize_t guest_rw(struct file *file, char __user *ubuf, size_t len,
 			loff_t *pos, bool to_obj)
 {
-	const struct fastboot_obj_map *map = file->private_data;
+	const struct fastboot_obj_map *map = smp_load_acquire(&file->private_data);
 	u8 *data = fastboot_store.region.map.base + FB_DATA_OFFSET;
 	u64 off = *pos;
 	ssize_t done = 0;
 
 	if (*pos < 0)
 		return -EINVAL;
+	if (!map)	/* a new name, no region yet: an empty file */
+		return to_obj && len ? -ENOSPC : 0;
 	if (off >= map->size)
 		return to_obj && len ? -ENOSPC : 0;
 	len = min_t(u64, len, map->size - off);
@@ -278,7 +383,7 @@ static ssize_t fastbootfs_write(struct file *file, const char __user *buf,
  */
 static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	const struct fastboot_obj_map *map = file->private_data;
+	const struct fastboot_obj_map *map = smp_load_acquire(&file->private_data);
 	unsigned long first = vma->vm_pgoff;
 	unsigned long pages = vma_pages(vma);
 	phys_addr_t data = fastboot_store.region.start + FB_DATA_OFFSET;
@@ -288,6 +393,8 @@ static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED (VM_MAYSHARE; VM_SHARED only when writable). */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;	/* no private copies of guest memory */
+	if (!map)
+		return -EINVAL;	/* a new name, no region yet: nothing to map */
 	if (first + pages > fb_pages(map->size) || first + pages < first)
 		return -EINVAL;
 	fastboot_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
@@ -311,16 +418,24 @@ static int fastbootfs_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
-/* The size is the region's: only a no-op truncate is accepted. */
+/*
+ * The size is the region's: only a no-op truncate is accepted, and the
+ * first ftruncate() of a new name to a non-zero size, which creates its
+ * region.  A region never shrinks or grows, mapped, pinned or not.
+ */
 static int fastbootfs_setattr(FASTBOOT_IDMAP_ARG, struct dentry *dentry,
 			      struct iattr *attr)
 {
-	if ((attr->ia_valid & ATTR_SIZE) &&
-	    attr->ia_size != i_size_read(d_inode(dentry)))
-		return -EPERM;
+	struct inode *inode = d_inode(dentry);
+
 	if (attr->ia_valid & (ATTR_MODE | ATTR_UID | ATTR_GID))
 		return -EPERM;
-	return 0;
+	if (!(attr->ia_valid & ATTR_SIZE) ||
+	    attr->ia_size == i_size_read(inode))
+		return 0;
+	if (inode->i_private)
+		return guest_bind(dentry, attr);
+	return -EPERM;
 }
 
 static const struct file_operations fastbootfs_file_fops = {
@@ -342,6 +457,7 @@ static const struct inode_operations fastbootfs_file_iops = {
 
 static const struct inode_operations fastbootfs_dir_iops = {
 	.lookup = fastbootfs_lookup,
+	.create = fastbootfs_create,
 };
 
 static const struct file_operations fastbootfs_dir_fops = {

@@ -102,16 +102,6 @@ static int commit_locked(struct fastboot_store *st)
 	return 0;
 }
 
-static int commit(struct fastboot_store *st)
-{
-	int ret;
-
-	mutex_lock(&st->lock);
-	ret = commit_locked(st);
-	mutex_unlock(&st->lock);
-	return ret;
-}
-
 /*
  * Zero the data of every extent that object idx owns in meta m, a chunk
  * at a time (a region may be terabytes).  With killable, a fatal signal
@@ -590,13 +580,17 @@ void fastboot_store_current_boot(struct fastboot_store *st, u32 *reason,
 
 #define GUEST_ALIGN_PAGES (SZ_2M >> FB_PAGE_SHIFT)
 
-/**
- * fastboot_store_guest_create() - a zeroed guest memory region, its
- * extents 2 MiB aligned (and so 2 MiB aligned in physical memory when the
- * region is), owned by uid:gid with permissions mode.
+static struct fastboot_obj_map *pin_locked(struct fastboot_store *st, int idx);
+
+/*
+ * A zeroed guest memory region, its extents 2 MiB aligned (and so 2 MiB
+ * aligned in physical memory when the region is), owned by uid:gid with
+ * permissions mode; with pin, pinned for a file (*pin) in the same step,
+ * under op_lock: no rm can come between.
  */
-int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
-				u64 size, u32 mode, u32 uid, u32 gid)
+static int guest_create(struct fastboot_store *st, const char *name, u64 size,
+			u32 mode, u32 uid, u32 gid,
+			struct fastboot_obj_map **pin)
 {
 	struct fb_object *o;
 	int idx, ret;
@@ -625,10 +619,44 @@ int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
 	o->uid = uid;
 	o->gid = gid;
 	o->ctime_ns = ktime_get_real_ns();
-	ret = commit(st);
+	mutex_lock(&st->lock);
+	ret = commit_locked(st);
+	if (!ret && pin) {
+		idx = fb_obj_find(st->cur, name);
+		*pin = idx < 0 ? ERR_PTR(-ENOENT) : pin_locked(st, idx);
+		/* committed, not pinned (out of memory): the region stays */
+		if (IS_ERR(*pin))
+			ret = PTR_ERR(*pin);
+	}
+	mutex_unlock(&st->lock);
 out:
 	mutex_unlock(&st->op_lock);
 	return ret;
+}
+
+/**
+ * fastboot_store_guest_create() - a zeroed guest memory region (see
+ * guest_create()).
+ */
+int fastboot_store_guest_create(struct fastboot_store *st, const char *name,
+				u64 size, u32 mode, u32 uid, u32 gid)
+{
+	return guest_create(st, name, size, mode, uid, gid, NULL);
+}
+
+/**
+ * fastboot_store_guest_create_open() - create a guest memory region as
+ * fastboot_store_guest_create() does and pin it for a file, in one step.
+ * Returns the map or an ERR_PTR.
+ */
+struct fastboot_obj_map *
+fastboot_store_guest_create_open(struct fastboot_store *st, const char *name,
+				 u64 size, u32 mode, u32 uid, u32 gid)
+{
+	struct fastboot_obj_map *map = NULL;
+	int ret = guest_create(st, name, size, mode, uid, gid, &map);
+
+	return ret ? ERR_PTR(ret) : map;
 }
 
 int fastboot_store_guest_find(struct fastboot_store *st, const char *name,

@@ -19,6 +19,17 @@
  *       memory (both touched first: the destination is resident guest
  *       RAM), in turn, twice each (ABBA); compare the two copies; print
  *       the better time of each: "odread guest_ms G anon_ms A mib MIB"
+ *   fbgup create PATH MIB SEED
+ *       what QEMU's memory-backend-file does with a mem-path that does
+ *       not exist: open(O_RDWR) fails (ENOENT), open(O_RDWR | O_CREAT |
+ *       O_EXCL, 0640) gives an empty file (mmap of it refused, no second
+ *       open of the name), ftruncate to MIB MiB makes it a region; then
+ *       another size is refused (EPERM), the name opens again (same
+ *       inode), and SEED's pattern is written through a MAP_SHARED
+ *       mapping taken with 2 MiB faults
+ *   fbgup verify PATH MIB SEED
+ *       the first MIB MiB of PATH hold SEED's pattern (read through a
+ *       mapping)
  *   fbgup odirect-in PATH FILE SEED
  *       write a pattern to FILE (anonymous buffer), O_DIRECT read it into
  *       the first 4 MiB of the mapping, check it there
@@ -269,6 +280,85 @@ static int odread(const char *path, const char *file, size_t mib)
 	return 0;
 }
 
+static int expect_err(const char *what, long ret, int err)
+{
+	if (ret >= 0 || errno != err) {
+		printf("%s: %ld (%s), expected %s\n", what, ret,
+		       ret < 0 ? strerror(errno) : "no error", strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
+static int create(const char *path, size_t mib, uint64_t seed)
+{
+	size_t len = mib * MIB;
+	struct stat a, b;
+	long f0, f1;
+	char *p;
+	int fd, fd2;
+
+	if (expect_err("open an absent name", open(path, O_RDWR), ENOENT))
+		return 1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0640);
+	if (fd < 0)
+		return fail("open(O_CREAT | O_EXCL)");
+	if (fstat(fd, &a) || a.st_size != 0 || (a.st_mode & 0777) != 0640) {
+		printf("new file: size %lld mode %o\n", (long long)a.st_size,
+		       a.st_mode & 0777);
+		return 1;
+	}
+	if (mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) !=
+	    MAP_FAILED) {
+		printf("mmap of the empty file succeeded\n");
+		return 1;
+	}
+	fd2 = open(path, O_RDWR);
+	if (fd2 >= 0) {
+		printf("a second open of the name before ftruncate succeeded\n");
+		return 1;
+	}
+	if (ftruncate(fd, len))
+		return fail("ftruncate");
+	if (fstat(fd, &a) || (size_t)a.st_size != len)
+		return fail("size after ftruncate");
+	if (expect_err("ftruncate to half", ftruncate(fd, len / 2), EPERM) ||
+	    expect_err("ftruncate to double", ftruncate(fd, 2 * len), EPERM) ||
+	    expect_err("ftruncate to 0", ftruncate(fd, 0), EPERM))
+		return 1;
+	fd2 = open(path, O_RDWR);
+	if (fd2 < 0)
+		return fail("open the name again");
+	if (fstat(fd2, &b) || b.st_ino != a.st_ino || b.st_size != a.st_size) {
+		printf("the name: inode %llu size %lld, the file: inode %llu\n",
+		       (unsigned long long)b.st_ino, (long long)b.st_size,
+		       (unsigned long long)a.st_ino);
+		return 1;
+	}
+	close(fd2);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap after ftruncate");
+	f0 = minflt();
+	fill(p, len, seed);
+	f1 = minflt();
+	if (check(p, len, seed, "the new region"))
+		return 1;
+	printf("ok created by open(O_CREAT) + ftruncate: %zu MiB, inode %llu, %ld faults\n",
+	       mib, (unsigned long long)a.st_ino, f1 - f0);
+	return 0;
+}
+
+static int verify(const char *path, size_t mib, uint64_t seed)
+{
+	char *p = map_file(path, mib * MIB, NULL);
+
+	if (check(p, mib * MIB, seed, path))
+		return 1;
+	printf("ok %zu MiB hold pattern %llu\n", mib, (unsigned long long)seed);
+	return 0;
+}
+
 /* Another process reads the mapping: pin_user_pages_remote() on it. */
 static int pvm(const char *path)
 {
@@ -462,6 +552,12 @@ int main(int argc, char **argv)
 			      argc > 4 && !strcmp(argv[4], "unaligned"));
 	if (argc == 4 && !strcmp(argv[1], "odirect"))
 		return odirect(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "create"))
+		return create(argv[2], strtoul(argv[3], NULL, 0),
+			      strtoull(argv[4], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "verify"))
+		return verify(argv[2], strtoul(argv[3], NULL, 0),
+			      strtoull(argv[4], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "odread"))
 		return odread(argv[2], argv[3], strtoul(argv[4], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "odirect-in"))

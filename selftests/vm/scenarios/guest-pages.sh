@@ -7,8 +7,11 @@
 #            io_uring fixed
 #            buffers (refused on 6.1: EOPNOTSUPP); rm and format refused
 #            while a pipe or an io_uring holds pages; unload waits for a
-#            pin; then kexec
-#   stage 2: contents intact, still 2 MiB faults, O_DIRECT again; with
+#            pin; a region made as QEMU makes a missing mem-path
+#            (open(O_CREAT) + ftruncate), one abandoned before its
+#            ftruncate, none by an unprivileged user; then kexec
+#   stage 2: contents intact (the O_CREAT region too), still 2 MiB
+#            faults, O_DIRECT again; with
 #            guest_pages=0 PFN maps (get_user_pages fails); then panic
 #   stage 3: (crash kernel) contents intact, O_DIRECT into guest memory
 . /selftests/fastboot.sh
@@ -155,6 +158,23 @@ stage_1() {
 	ktap_check "module loads again" modprobe fastboot
 	ktap_check "the small region is still there" fastboot guest rm gw
 
+	# A region made by its VMM: open(O_CREAT) + ftruncate, as QEMU's
+	# memory-backend-file does with a mem-path that does not exist.
+	G=/run/fastboot/guest
+	_o=$(fbgup create $G/gn 8 42)
+	ktap_check "open(O_CREAT) + ftruncate makes a region ($_o)" \
+		sh -c "echo '$_o' | grep -q '^ok created'"
+	ktap_check "with 2 MiB faults (<= 8 for 8 MiB)" \
+		test "$(echo "$_o" | sed -n 's/.* \([0-9]*\) faults$/\1/p')" -le 8
+	ktap_check "guest ls: 8 MiB, mode 0640, root's" \
+		sh -c "fastboot guest ls --json | grep -q '{\"name\":\"gn\",\"size_bytes\":8388608,\"mode\":\"0640\",\"uid\":0,\"gid\":0,'"
+	ktap_check "an O_CREAT file closed before ftruncate leaves nothing" \
+		sh -c ": >$G/gx && ! test -e $G/gx && ! fastboot guest ls | grep -q '^gx '"
+	ktap_check "an unprivileged user cannot create one" \
+		sh -c "! fbharden as 65534 sh -c ': >$G/gy' 2>/dev/null && ! test -e $G/gy"
+	ktap_check "O_CREAT of a name that is a region opens the region" \
+		sh -c ": >>$G/gn && fbgup verify $G/gn 8 42 >/dev/null"
+
 	# Data that came in by O_DIRECT, kept across kexec and panic.
 	ktap_check "create a region to keep" fastboot guest create gk 8M
 	PK=$(fastboot guest path gk)
@@ -172,6 +192,9 @@ stage_2() {
 	ktap_check "contents intact after kexec" \
 		test "$(sha256sum <"$PK" | cut -d' ' -f1)" = "$(cat "$FB_STATE/gk.sha")"
 	ktap_check "still 2 MiB faults after kexec (<= 8 for 8 MiB)" gp_faults "$PK" 8 8
+	ktap_check "the region made by open(O_CREAT) + ftruncate kept its data" \
+		fbgup verify /run/fastboot/guest/gn 8 42
+	ktap_check "and is removed as any region" fastboot guest rm gn
 	odirect_check "O_DIRECT both ways after kexec" odirect "$PK" "$F"
 	ktap_check "process_vm_readv after kexec" fbgup pvm "$PK"
 	sha256sum <"$PK" | cut -d' ' -f1 >"$FB_STATE/gk.sha"
