@@ -315,6 +315,12 @@ my %ST;
 		target("4-$_", "Store throughput: fastboot $_ / tmpfs cp", '>= 0.5', undef, undef, 'no samples') for qw(put get);
 	}
 }
+# ---- 5. guest memory (selftests/bench/report-guestmem.pl) -------------------
+use File::Basename qw(dirname);
+use Cwd qw(abs_path);
+do(abs_path(dirname($0)) . '/report-guestmem.pl') or die "report-guestmem.pl: " . ($@ || $!);
+my $guestmem = guestmem_collect($B);
+$J{sections}{guestmem} = $guestmem // { status => 'the section was not run' };
 $J{targets} = \@T;
 
 open(my $jf, '>', "$OUT/bench.json") or die;
@@ -491,6 +497,8 @@ if (%ST) {
 } else {
 	$md .= "Not run.\n\n";
 }
+
+$md .= guestmem_md($guestmem);
 
 $md .= "## How it is measured\n\n"
 	. "- Every time is the difference of two host timestamps (perl Time::HiRes) taken when a serial console line arrives: "
