@@ -5,7 +5,9 @@
 # --all and vm restore --all.  Three L2 QEMUs (7.2, TCG, from the disk of
 # scripts/mkl2disk.sh) run the bare-metal ticker (mbticker: boots at once,
 # fills its RAM with a pattern it checks) with their RAM in guest regions
-# a, b and c; a fourth QEMU has its RAM in region d and no QMP socket.
+# a, b and c (c made by QEMU itself: its mem-path does not exist, and
+# QEMU's open(O_CREAT) + ftruncate creates the region); a fourth QEMU has
+# its RAM in region d and no QMP socket.
 #   stage 1: save --all refuses d (and fails) but saves a, b and c all
 #            the same; d's mapping goes, save --all again finds nothing;
 #            update into the same kernel
@@ -63,7 +65,13 @@ stage_1() {
 	ktap_check "save --all with no VM succeeds" fastboot vm save --all
 	pids=""
 	for v in $VMS; do
-		ktap_check "guest region $v ($MEM)" fastboot guest create "$v" $MEM
+		if [ "$v" = c ]; then
+			mp=$(dirname "$(fastboot guest path a)")/c
+			ktap_check "no region c yet: QEMU makes it" test ! -e "$mp"
+		else
+			ktap_check "guest region $v ($MEM)" fastboot guest create "$v" $MEM
+			mp=$(fastboot guest path "$v")
+		fi
 		rm -f "$D/$v.log"
 		# a, b: -qmp; c: QMP on a -chardev socket with -mon mode=control
 		if [ "$v" = c ]; then
@@ -73,7 +81,7 @@ stage_1() {
 			set -- -qmp "unix:/tmp/$v.qmp,server=on,wait=off"
 		fi
 		setsid "$L2/qemu" -accel tcg -nodefaults -vga none -display none -m $MEM \
-			-object "memory-backend-file,id=m0,size=$MEM,mem-path=$(fastboot guest path "$v"),share=on" \
+			-object "memory-backend-file,id=m0,size=$MEM,mem-path=$mp,share=on" \
 			-machine pc,memory-backend=m0 -kernel "$L2/l2/mbticker" \
 			-chardev "file,id=ser,path=$D/$v.log,append=on" -serial chardev:ser \
 			"$@" -no-reboot </dev/null >/dev/null 2>"$D/$v.err" &
@@ -89,6 +97,8 @@ stage_1() {
 		fi
 		ktap_ok "L2 $v ticks"
 	done
+	ktap_check "QEMU created region c: $MEM, its umask's mode" \
+		sh -c "fastboot guest ls --json | grep -q '{\"name\":\"c\",\"size_bytes\":33554432,\"mode\":\"0644\"'"
 	# A QEMU whose RAM is guest region d, with no QMP socket.
 	ktap_check "guest region d" fastboot guest create d 8M
 	setsid "$L2/qemu" -accel tcg -nodefaults -vga none -display none -m 8M \
