@@ -48,7 +48,9 @@
 #      BENCH_OUT (default results), BENCH_VM=0 (skip section vm),
 #      BENCH_KEEP=1 (keep the other sections' logs from an earlier run in
 #      BENCH_BUILD, to report them together), BENCH_VM_SIZES (L2 guest RAM
-#      in MiB, default "64 256 1024"), BENCH_NOTE (a remark on this run for
+#      in MiB, default "64 256 1024"), BENCH_VM_STAGED=1 (section vm with
+#      the update loaded before the VM stops: reported in section 5),
+#      BENCH_NOTE (a remark on this run for
 #      the report, e.g. other load on the machine), KVER
 set -eu
 
@@ -361,7 +363,7 @@ if has vm; then
 			FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 \
 				run_vm "vm-$mem" $((600 + REPS * (150 + mem / 3))) \
 				--initrd "$B/base.cpio.gz" --disk "$B/vm.img" --disk-ro build/l2.img \
-				--append "fbtest=bench-vm fbstage=1 fbbench fbbench.reps=$REPS fbbench.mib=$mem"
+				--append "fbtest=bench-vm fbstage=1 fbbench fbbench.reps=$REPS fbbench.mib=$mem$( [ "${BENCH_VM_STAGED:-0}" = 1 ] && echo ' fbbench.staged')"
 		done
 		rm -f "$B/vm.img"
 		echo $(($(date +%s) - S0)) >"$B/wall.vm"

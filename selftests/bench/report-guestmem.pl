@@ -54,6 +54,16 @@ sub guestmem_collect {
 		$x{to_init_s} = { samples => $ti->{$m}, %{stats(@{$ti->{$m}})} } if $ti->{$m};
 		$G{vmall}{$m} = \%x if %x;
 	}
+	# section vm with BENCH_VM_STAGED=1: the update loaded before the stop
+	for my $z (64, 256, 1024) {
+		for my $m ("fastboot-staged-$z", "savefile-staged-$z") {
+			my %x = map { my $v = st('vm', $m, $_); $v ? ($_ => $v) : () }
+				qw(time_s save_ms restore_ms to_init_s state_bytes);
+			$G{staged}{$m} = \%x if %x;
+		}
+		my $r = ratio(med('vm', "savefile-staged-$z", 'time_s'), med('vm', "fastboot-staged-$z", 'time_s'));
+		$G{ratios}{"staged_savefile_over_fastboot_$z"} = r3($r) if defined $r;
+	}
 	my $none = 'no samples (section guestmem not run)';
 	my $t_again = ratio(med('guestmem', $tg, 'again_ms'), med('guestmem', $th, 'again_ms'));
 	my $t_first = ratio(med('guestmem', $tg, 'first_ms'), med('guestmem', $th, 'first_ms'));
@@ -62,7 +72,7 @@ sub guestmem_collect {
 	my $v1 = med('vmall', 'vms1-256', 'time_s');
 	my $v4 = med('vmall', 'vms4-256', 'time_s');
 	my $vr = ratio($v4, $v1);
-	$G{ratios} = { touch_again_guest_over_hugetlbfs => r3($t_again),
+	$G{ratios} = { %{$G{ratios} // {}}, touch_again_guest_over_hugetlbfs => r3($t_again),
 		touch_first_guest_over_hugetlbfs => r3($t_first),
 		minflt_guest_over_hugetlbfs => r3($flt),
 		odread_guest_over_anon_throughput => r3($odr),
@@ -84,7 +94,7 @@ sub guestmem_collect {
 	target('5-vms', 'VM blackout: last of 4 VMs (256 MiB, vm save/restore --all) / a single VM', '<= 1.3',
 		$fmt->($vr), defined $vr ? $vr <= 1.3 : undef, defined $vr ? '' : 'no samples of ' .
 		join(', ', grep { !defined med('vmall', $_, 'time_s') } qw(vms1-256 vms4-256)));
-	return (%{$G{touch} // {}} || %od || %{$G{vmall} // {}}) ? \%G : undef;
+	return (%{$G{touch} // {}} || %od || %{$G{vmall} // {}} || %{$G{staged} // {}}) ? \%G : undef;
 }
 
 # guestmem_md SECTION: the Markdown of section 5
@@ -143,6 +153,24 @@ sub guestmem_md {
 		}
 		$md .= sprintf("\nBlackout of the last of 4 VMs / of a single VM: %s (medians).\n\n",
 			f($r->{blackout_last_of_4_over_single}, 3));
+	}
+	if (my $st = $g->{staged}) {
+		$md .= "Section 3's VM blackout with the update staged: `fastboot update --no-exec` loads the new "
+			. "kernel before the VM stops (as it is before a `systemctl kexec` that fastboot-vms.service "
+			. "saves the VMs in), and the blackout holds `kexec -e` of it instead of `fastboot update --now` "
+			. "(which reads, checks and loads the image first); the same for both methods "
+			. "(BENCH_VM_STAGED=1).\n\n";
+		$md .= "| Method | Guest RAM | Save, s | Stop to new /init, s | Restore to first tick, s | Blackout, s |\n"
+			. "| --- | --- | --- | --- | --- | --- |\n";
+		for my $k (sort { ($a =~ /(\d+)$/)[0] <=> ($b =~ /(\d+)$/)[0] || $a cmp $b } keys %$st) {
+			my $x = $st->{$k};
+			my ($m, $z) = $k =~ /^(\w+)-staged-(\d+)$/;
+			$md .= sprintf("| %s | %d MiB | %s | %s | %s | %s |\n", $m eq 'fastboot' ? 'fastboot' : 'save to disk', $z,
+				$x->{save_ms} ? f($x->{save_ms}{median} / 1000, 2) : '-', $x->{to_init_s} ? f($x->{to_init_s}{median}, 2) : '-',
+				$x->{restore_ms} ? f($x->{restore_ms}{median} / 1000, 2) : '-', mmm($x->{time_s}));
+		}
+		$md .= "\n" . join('', map { /(\d+)$/; sprintf("Save to disk / fastboot at %d MiB, staged: %s.\n", $1, f($r->{$_}, 3)) }
+			sort grep { /^staged_/ } keys %$r) . "\n";
 	}
 	return $md;
 }

@@ -26,8 +26,13 @@
 # QEMU gone, synced for the file) and restore_ms (restore started to the
 # first tick), measured with /proc/uptime; for fastboot also
 # vm_restore_ms (fastboot vm restore's own total_ms).
+# With fbbench.staged (BENCH_VM_STAGED=1), the update is loaded before
+# the stop (fastboot update --no-exec, as before a `systemctl kexec` that
+# fastboot-vms.service saves the VMs in) and the blackout has only
+# kexec -e of it; the methods are then fastboot-staged and
+# savefile-staged (reported in section 5).
 # Needs fastboot vm save/restore (tools/fastboot/vm.c); state on /mnt.
-# Command line: fbbench fbbench.reps=N fbbench.mib=M
+# Command line: fbbench fbbench.reps=N fbbench.mib=M [fbbench.staged]
 . /selftests/bench/lib.sh
 
 L2=/l2
@@ -187,9 +192,16 @@ step() {
 	[ "$s" -ge "$reps" ] && m=savefile
 	r=$((s % reps + 1))
 	echo $((s + 1)) >$D/step
+	staged=""
+	if fb_arg fbbench.staged >/dev/null; then
+		staged=-staged
+		fastboot update --kernel $D/vmlinuz --initrd $D/base.cpio.gz \
+			--cmdline "$(_fb_next_cmdline)" --no-exec >/dev/console 2>&1 ||
+			_fb_kexec_failed "fastboot update --no-exec" "failed"
+	fi
 	sync
 	t0=$(up_ms)
-	fb_out "BENCH-B vm $m-$mib $r"
+	fb_out "BENCH-B vm $m$staged-$mib $r"
 	if [ $m = fastboot ]; then
 		fastboot vm save l2 --qmp $QMP --json >$D/save.json 2>$D/save.err ||
 			_fb_kexec_failed "vm save" "$(tail -n 2 $D/save.err)"
@@ -211,6 +223,10 @@ step() {
 	sync
 	fb_dmesg_report
 	ktap_end
+	if [ -n "$staged" ]; then
+		kexec -e
+		_fb_kexec_failed "kexec -e" "returned"
+	fi
 	fastboot update --kernel $D/vmlinuz --initrd $D/base.cpio.gz \
 		--cmdline "$(_fb_next_cmdline)" --now >/dev/console 2>&1
 	_fb_kexec_failed "fastboot update" "returned"
@@ -241,14 +257,16 @@ stage_common() {
 			sleep 0.1
 		done
 	fi
+	staged=""
+	fb_arg fbbench.staged >/dev/null && staged=-staged
 	if wait_tick "$n" 300; then
-		fb_out "BENCH-E vm $m-$mib $r"
+		fb_out "BENCH-E vm $m$staged-$mib $r"
 		# save: stop to state saved (fastboot: in the store, QEMU
 		# gone; save-to-disk: file written, QEMU gone, synced);
 		# restore: QEMU started to its first tick
 		_v="state_bytes=$bytes save_ms=$save_ms restore_ms=$(($(up_ms) - t0))"
 		[ "$m" = fastboot ] && _v="$_v vm_restore_ms=$(json_num $D/restore.json total_ms)"
-		fb_out "BENCH-V vm $m-$mib $r $_v"
+		fb_out "BENCH-V vm $m$staged-$mib $r $_v"
 	else
 		ktap_fail "L2 ticks after the restore ($m $r)"
 		l2_diag
