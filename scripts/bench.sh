@@ -350,7 +350,16 @@ fi
 # --- section 3: VM blackout -------------------------------------------------
 if has vm; then
 	S0=$(date +%s)
-	rm -f "$B"/vm-*.tlog "$B/vm.skipped"
+	# staged (BENCH_VM_STAGED=1) and not: each run keeps the other's logs
+	vsfx=""
+	[ "${BENCH_VM_STAGED:-0}" = 1 ] && vsfx=-staged
+	for f in "$B"/vm-*.tlog; do
+		case "$f" in
+		*-staged.tlog) [ -n "$vsfx" ] && rm -f "$f" ;;
+		*) [ -z "$vsfx" ] && rm -f "$f" ;;
+		esac
+	done
+	rm -f "$B/vm.skipped"
 	if [ -f selftests/bench/vm.sh ] && [ -x scripts/mkl2disk.sh ] &&
 	   [ "${BENCH_VM:-1}" = 1 ]; then
 		scripts/mkl2disk.sh build/l2.img >&2
@@ -361,7 +370,7 @@ if has vm; then
 			# 64 MiB, 2.5-4.5 min at 1 GiB, plus 1-2 min; a margin of
 			# 2x and more for a busier machine
 			FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 \
-				run_vm "vm-$mem" $((600 + REPS * (150 + mem / 3))) \
+				run_vm "vm-$mem$vsfx" $((600 + REPS * (150 + mem / 3))) \
 				--initrd "$B/base.cpio.gz" --disk "$B/vm.img" --disk-ro build/l2.img \
 				--append "fbtest=bench-vm fbstage=1 fbbench fbbench.reps=$REPS fbbench.mib=$mem$( [ "${BENCH_VM_STAGED:-0}" = 1 ] && echo ' fbbench.staged')"
 		done
@@ -387,7 +396,7 @@ fi
 # --- section 5: guest memory -------------------------------------------------
 if has guestmem; then
 	S0=$(date +%s)
-	rm -f "$B"/guestmem.tlog "$B"/vmall-*.tlog
+	rm -f "$B"/guestmem.tlog
 	rm -f "$B/gm.img"
 	truncate -s 1G "$B/gm.img"
 	FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 run_vm guestmem $((600 + REPS * 300)) \
@@ -395,6 +404,7 @@ if has guestmem; then
 		--append "fbtest=bench-guestmem fbstage=1 fbbench fbbench.reps=$REPS"
 	rm -f "$B/gm.img"
 	if [ "${BENCH_VM:-1}" = 1 ]; then
+		rm -f "$B"/vmall-*.tlog
 		scripts/mkl2disk.sh build/l2.img >&2
 		for n in 1 4; do
 			rm -f "$B/vm.img"
