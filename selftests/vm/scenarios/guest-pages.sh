@@ -161,6 +161,9 @@ stage_1() {
 	# A region made by its VMM: open(O_CREAT) + ftruncate, as QEMU's
 	# memory-backend-file does with a mem-path that does not exist.
 	G=/run/fastboot/guest
+	# (unmounted with the unload above: mounted again, as guest path does)
+	grep -q " $G fastbootfs " /proc/mounts || mount -t fastbootfs fastboot $G
+	ktap_check "fastbootfs mounted at $G" grep -q " $G fastbootfs " /proc/mounts
 	_o=$(fbgup create $G/gn 8 42)
 	ktap_check "open(O_CREAT) + ftruncate makes a region ($_o)" \
 		sh -c "echo '$_o' | grep -q '^ok created'"
