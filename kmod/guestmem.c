@@ -186,6 +186,19 @@ out:
 }
 
 /*
+ * The name of dentry as the store keeps names: NUL-padded in
+ * FB_NAME_MAX bytes, checked (fb_name_valid()).
+ */
+static int guest_name(const struct dentry *dentry, char name[FB_NAME_MAX])
+{
+	memset(name, 0, FB_NAME_MAX);
+	if (dentry->d_name.len >= FB_NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(name, dentry->d_name.name, dentry->d_name.len);
+	return fb_name_valid(name, FB_NAME_MAX);
+}
+
+/*
  * open(O_CREAT) of a name the store does not have: an empty file, in no
  * store, that the creator's open gets (once) and its first ftruncate()
  * makes a region (guest_bind()).  Checked here too, so that a VMM sees a
@@ -196,13 +209,16 @@ static int fastbootfs_create(FASTBOOT_IDMAP_ARG, struct inode *dir,
 			     struct dentry *dentry, umode_t mode, bool excl)
 {
 	struct fastboot_store *st = &fastboot_store;
+	char name[FB_NAME_MAX];
 	struct inode *inode;
-	int ret = 0;
+	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (!S_ISREG(mode) || dentry->d_name.len >= FB_NAME_MAX ||
-	    fb_name_valid((const char *)dentry->d_name.name, FB_NAME_MAX))
+	ret = guest_name(dentry, name);
+	if (ret)
+		return ret;
+	if (!S_ISREG(mode))
 		return -EINVAL;
 	mutex_lock(&st->lock);
 	if (st->state != FB_STATE_READY)
@@ -242,14 +258,18 @@ static int guest_bind(struct dentry *dentry, struct iattr *attr)
 	struct inode *inode = d_inode(dentry);
 	struct file *file = attr->ia_valid & ATTR_FILE ? attr->ia_file : NULL;
 	struct fastboot_obj_map *map;
+	char name[FB_NAME_MAX];
+	int ret;
 
 	if (!file || file_inode(file) != inode || file->private_data ||
 	    inode->i_private != GUEST_NEW_OPEN)
 		return -EPERM;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	map = fastboot_store_guest_create_open(&fastboot_store,
-			(const char *)dentry->d_name.name, attr->ia_size,
+	ret = guest_name(dentry, name);
+	if (ret)
+		return ret;
+	map = fastboot_store_guest_create_open(&fastboot_store, name, attr->ia_size,
 			inode->i_mode & 0777,
 			from_kuid(&init_user_ns, inode->i_uid),
 			from_kgid(&init_user_ns, inode->i_gid));
