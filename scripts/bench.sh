@@ -6,7 +6,7 @@
 #
 # Usage: scripts/bench.sh     (make bench; run as root, like make check)
 #
-# Sections (BENCH_SECTIONS, default "update crash vm store"):
+# Sections (BENCH_SECTIONS, default "update crash vm store guestmem"):
 #   update  update reboot: fastboot update vs kexec -s -l + kexec -e of the
 #           full image from the same throttled disk, and a firmware reboot
 #           (SeaBIOS, QEMU without -no-reboot); time from BENCH-T0 to the
@@ -62,7 +62,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 REPS=${BENCH_REPS:-5}
-SECTIONS=${BENCH_SECTIONS:-update byref crash crashbyref vm store}
+SECTIONS=${BENCH_SECTIONS:-update byref crash crashbyref vm store guestmem}
 BPS=${BENCH_BPS:-8388608}
 B=${BENCH_BUILD:-build/bench}
 OUT=${BENCH_OUT:-results}
