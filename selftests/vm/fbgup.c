@@ -19,14 +19,15 @@
  *       memory (both touched first: the destination is resident guest
  *       RAM), in turn, twice each (ABBA); compare the two copies; print
  *       the better time of each: "odread guest_ms G anon_ms A mib MIB"
- *   fbgup create PATH MIB SEED
+ *   fbgup create PATH MIB SEED [hold READY]
  *       what QEMU's memory-backend-file does with a mem-path that does
  *       not exist: open(O_RDWR) fails (ENOENT), open(O_RDWR | O_CREAT |
  *       O_EXCL, 0640) gives an empty file (mmap of it refused, no second
  *       open of the name), ftruncate to MIB MiB makes it a region; then
  *       another size is refused (EPERM), the name opens again (same
  *       inode), and SEED's pattern is written through a MAP_SHARED
- *       mapping taken with 2 MiB faults
+ *       mapping taken with 2 MiB faults; with "hold": keep that
+ *       descriptor and mapping, create READY, and exit at SIGTERM
  *   fbgup verify PATH MIB SEED
  *       the first MIB MiB of PATH hold SEED's pattern (read through a
  *       mapping)
@@ -290,7 +291,11 @@ static int expect_err(const char *what, long ret, int err)
 	return 0;
 }
 
-static int create(const char *path, size_t mib, uint64_t seed)
+static void ready(const char *file);
+static void wait_term(void);
+
+static int create(const char *path, size_t mib, uint64_t seed,
+		  const char *hold)
 {
 	size_t len = mib * MIB;
 	struct stat a, b;
@@ -346,6 +351,11 @@ static int create(const char *path, size_t mib, uint64_t seed)
 		return 1;
 	printf("ok created by open(O_CREAT) + ftruncate: %zu MiB, inode %llu, %ld faults\n",
 	       mib, (unsigned long long)a.st_ino, f1 - f0);
+	if (hold) {
+		/* only the creating descriptor and its mapping hold it */
+		ready(hold);
+		wait_term();
+	}
 	return 0;
 }
 
@@ -552,9 +562,10 @@ int main(int argc, char **argv)
 			      argc > 4 && !strcmp(argv[4], "unaligned"));
 	if (argc == 4 && !strcmp(argv[1], "odirect"))
 		return odirect(argv[2], argv[3]);
-	if (argc == 5 && !strcmp(argv[1], "create"))
+	if (argc >= 5 && !strcmp(argv[1], "create"))
 		return create(argv[2], strtoul(argv[3], NULL, 0),
-			      strtoull(argv[4], NULL, 0));
+			      strtoull(argv[4], NULL, 0),
+			      argc == 7 && !strcmp(argv[5], "hold") ? argv[6] : NULL);
 	if (argc == 5 && !strcmp(argv[1], "verify"))
 		return verify(argv[2], strtoul(argv[3], NULL, 0),
 			      strtoull(argv[4], NULL, 0));

@@ -177,6 +177,15 @@ stage_1() {
 		sh -c "! fbharden as 65534 sh -c ': >$G/gy' 2>/dev/null && ! test -e $G/gy"
 	ktap_check "O_CREAT of a name that is a region opens the region" \
 		sh -c ": >>$G/gn && fbgup verify $G/gn 8 42 >/dev/null"
+	rm -f /tmp/ready
+	fbgup create $G/gh 2 5 hold /tmp/ready >/tmp/gh.out 2>&1 &
+	holder=$!
+	ktap_check "a region made by O_CREAT, its creator still holding it" wait_file /tmp/ready
+	ktap_check "rm while its creator holds it: in use (EBUSY)" \
+		sh -c "fastboot guest rm gh 2>&1 | grep -q 'in use'"
+	kill -TERM $holder
+	wait $holder
+	ktap_check "rm once the creator is gone" fastboot guest rm gh
 
 	# Data that came in by O_DIRECT, kept across kexec and panic.
 	ktap_check "create a region to keep" fastboot guest create gk 8M
