@@ -6,7 +6,8 @@
 #
 # Usage: scripts/bench.sh     (make bench; run as root, like make check)
 #
-# Sections (BENCH_SECTIONS, default "update crash vm store guestmem"):
+# Sections (BENCH_SECTIONS, default "update byref crash crashbyref vm store
+# guestmem"):
 #   update  update reboot: fastboot update vs kexec -s -l + kexec -e of the
 #           full image from the same throttled disk, and a firmware reboot
 #           (SeaBIOS, QEMU without -no-reboot); time from BENCH-T0 to the
