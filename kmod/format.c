@@ -95,6 +95,123 @@ int fb_name_valid(const char *name, size_t size)
 	return 0;
 }
 
+/* Multiply a GF(2) 32x32 matrix by a vector. */
+static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+
+	while (vec) {
+		if (vec & 1)
+			sum ^= *mat;
+		vec >>= 1;
+		mat++;
+	}
+	return sum;
+}
+
+static void gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	int n;
+
+	for (n = 0; n < 32; n++)
+		sq[n] = gf2_times(mat, mat[n]);
+}
+
+/**
+ * fb_crc32c_zeros() - the raw CRC register after @len zero bytes, by
+ * squaring the operator of one zero bit (as zlib's crc32_combine()).
+ */
+uint32_t fb_crc32c_zeros(uint32_t crc, uint64_t len)
+{
+	uint32_t even[32], odd[32], row = 1;
+	int n;
+
+	if (!len)
+		return crc;
+	odd[0] = 0x82f63b78u;		/* one zero bit */
+	for (n = 1; n < 32; n++) {
+		odd[n] = row;
+		row <<= 1;
+	}
+	gf2_square(even, odd);		/* two zero bits */
+	gf2_square(odd, even);		/* four */
+	for (;;) {
+		gf2_square(even, odd);	/* one zero byte, then 4, 16, ... */
+		if (len & 1)
+			crc = gf2_times(even, crc);
+		len >>= 1;
+		if (!len)
+			break;
+		gf2_square(odd, even);
+		if (len & 1)
+			crc = gf2_times(odd, crc);
+		len >>= 1;
+		if (!len)
+			break;
+	}
+	return crc;
+}
+
+/**
+ * fb_geom_for() - the big-table geometry of a region of @region_bytes.
+ */
+int fb_geom_for(uint64_t region_bytes, struct fb_geom *g)
+{
+	uint64_t mo = (region_bytes >> 18) & ~63ull, t;
+
+	if (region_bytes < FB_MIN_REGION || (region_bytes & (FB_PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (mo < FB_MIN_OBJECTS)
+		mo = FB_MIN_OBJECTS;
+	if (mo > FB_OBJECTS_LIMIT)
+		mo = FB_OBJECTS_LIMIT;
+	t = mo * sizeof(struct fb_object) +
+	    mo * FB_EXTENTS_PER_OBJECT * sizeof(struct fb_extent);
+	if (region_bytes - FB_DATA_OFFSET <= 2 * t)
+		return -EINVAL;
+	g->max_objects = (uint32_t)mo;
+	g->max_extents = (uint32_t)(mo * FB_EXTENTS_PER_OBJECT);
+	g->table_bytes = (uint32_t)t;
+	g->table_blocks = (uint32_t)(t / FB_TABLE_BLOCK);
+	g->table_offset = region_bytes - 2 * t;
+	g->data_pages = (g->table_offset - FB_DATA_OFFSET) >> FB_PAGE_SHIFT;
+	return 0;
+}
+
+#define V1_BLOCKS ((FB_V1_MAX_OBJECTS * sizeof(struct fb_object) + \
+		    FB_V1_MAX_EXTENTS * sizeof(struct fb_extent)) / FB_TABLE_BLOCK)
+
+uint32_t fb_meta_blocks_for(uint64_t region_bytes)
+{
+	struct fb_geom g;
+
+	if (fb_geom_for(region_bytes, &g) || g.table_blocks < V1_BLOCKS)
+		return V1_BLOCKS;
+	return g.table_blocks;
+}
+
+/* A copy being validated, either layout. */
+struct view {
+	const struct fb_super *sb;
+	const struct fb_object *obj;
+	const struct fb_extent *ext;		/* big tables */
+	const struct fb_extent_v1 *ext1;	/* without */
+	uint64_t data_pages;
+};
+
+static void view_ext(const struct view *v, uint32_t i, struct fb_extent *e)
+{
+	if (v->ext) {
+		*e = v->ext[i];
+		return;
+	}
+	e->start = v->ext1[i].start;
+	e->pages = v->ext1[i].pages;
+	e->owner = v->ext1[i].owner;
+	e->reserved = 0;
+	e->offset = v->ext1[i].offset;
+}
+
 static int validate_super(const struct fb_super *sb, uint64_t region_bytes,
 			  char *why)
 {
@@ -115,13 +232,31 @@ static int validate_super(const struct fb_super *sb, uint64_t region_bytes,
 		return fail(why, "generation out of range");
 	if (region_bytes < FB_MIN_REGION || sb->region_bytes != region_bytes)
 		return fail(why, "store was formatted for a region of another size");
-	if (sb->data_offset != FB_DATA_OFFSET ||
-	    sb->data_pages != fb_data_pages_for(region_bytes))
-		return fail(why, "bad data area geometry");
-	if (sb->max_objects != FB_MAX_OBJECTS ||
-	    sb->max_extents != FB_MAX_EXTENTS)
-		return fail(why, "bad table sizes");
-	if (sb->nr_extents == 0 || sb->nr_extents > FB_MAX_EXTENTS)
+	if (sb->incompat & FB_INCOMPAT_TABLES) {
+		struct fb_geom g;
+
+		if (fb_geom_for(region_bytes, &g))
+			return fail(why, "region too small for big tables");
+		if (sb->data_offset != FB_DATA_OFFSET || sb->data_pages ||
+		    sb->data_pages64 != g.data_pages ||
+		    sb->table_offset != g.table_offset)
+			return fail(why, "bad data area geometry");
+		if (sb->max_objects != g.max_objects ||
+		    sb->max_extents != g.max_extents ||
+		    sb->table_bytes != g.table_bytes ||
+		    sb->table_blocks != g.table_blocks)
+			return fail(why, "bad table sizes");
+	} else {
+		if (sb->data_offset != FB_DATA_OFFSET ||
+		    sb->data_pages != fb_data_pages_for(region_bytes) ||
+		    sb->data_pages64 || sb->table_offset)
+			return fail(why, "bad data area geometry");
+		if (sb->max_objects != FB_V1_MAX_OBJECTS ||
+		    sb->max_extents != FB_V1_MAX_EXTENTS ||
+		    sb->table_bytes || sb->table_blocks)
+			return fail(why, "bad table sizes");
+	}
+	if (sb->nr_extents == 0 || sb->nr_extents > sb->max_extents)
 		return fail(why, "extent count out of range");
 	if (sb->boot_count == 0 || sb->boot_count >= (1ull << 62))
 		return fail(why, "boot count out of range");
@@ -130,8 +265,7 @@ static int validate_super(const struct fb_super *sb, uint64_t region_bytes,
 		return fail(why, "bad boot reason");
 	if (sb->history_head >= FB_BOOT_HISTORY)
 		return fail(why, "bad boot history index");
-	if (!all_zero(sb->reserved0, sizeof(sb->reserved0)) ||
-	    !all_zero(sb->reserved1, sizeof(sb->reserved1)))
+	if (sb->reserved0 || !all_zero(sb->reserved1, sizeof(sb->reserved1)))
 		return fail(why, "reserved superblock bytes are not zero");
 	for (i = 0; i < FB_BOOT_HISTORY; i++) {
 		const struct fb_boot_rec *b = &sb->history[i];
@@ -145,12 +279,31 @@ static int validate_super(const struct fb_super *sb, uint64_t region_bytes,
 	return 0;
 }
 
-static int validate_objects(const struct fb_meta *m, char *why)
+static uint32_t name_hash(const char *name)
 {
-	unsigned int i, j;
+	uint32_t h = 2166136261u;
 
-	for (i = 0; i < FB_MAX_OBJECTS; i++) {
-		const struct fb_object *o = &m->obj[i];
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 16777619u;
+	return h;
+}
+
+/*
+ * Objects, in time linear in the table: names are checked for duplicates
+ * through a hash table in the second half of scratch.
+ */
+static int validate_objects(const struct view *v, uint64_t *scratch,
+			    char *why)
+{
+	uint32_t i, n = v->sb->max_objects, hsize = 1, *hash;
+
+	while (hsize < 2 * n)
+		hsize <<= 1;
+	hash = (uint32_t *)(scratch + FB_OBJECTS_LIMIT);
+	memset(hash, 0, hsize * sizeof(*hash));
+	for (i = 0; i < n; i++) {
+		const struct fb_object *o = &v->obj[i];
+		uint32_t h;
 
 		if (o->type == FB_OBJ_NONE) {
 			if (!all_zero(o, sizeof(*o)))
@@ -165,35 +318,36 @@ static int validate_objects(const struct fb_meta *m, char *why)
 			return fail(why, "reserved object field is not zero");
 		if (fb_name_valid(o->name, sizeof(o->name)))
 			return fail(why, "bad object name");
-		if (o->id == 0 || o->id >= m->sb.next_object_id)
+		if (o->id == 0 || o->id >= v->sb->next_object_id)
 			return fail(why, "object id out of range");
-		if (fb_pages(o->size) > m->sb.data_pages ||
-		    o->size > (uint64_t)m->sb.data_pages << FB_PAGE_SHIFT)
+		if (fb_pages(o->size) > v->data_pages ||
+		    o->size > v->data_pages << FB_PAGE_SHIFT)
 			return fail(why, "object larger than the data area");
-		for (j = 0; j < i; j++)
-			if (m->obj[j].type != FB_OBJ_NONE &&
-			    !strcmp(m->obj[j].name, o->name))
+		for (h = name_hash(o->name) & (hsize - 1); hash[h];
+		     h = (h + 1) & (hsize - 1))
+			if (!strcmp(v->obj[hash[h] - 1].name, o->name))
 				return fail(why, "duplicate object name");
+		hash[h] = i + 1;
 	}
 	return 0;
 }
 
-static int validate_extents(const struct fb_meta *m, uint32_t *next,
-			    char *why)
+static int validate_extents(const struct view *v, uint64_t *next, char *why)
 {
-	uint32_t i, end = 0, n = m->sb.nr_extents;
+	uint32_t i, n = v->sb->nr_extents, nobj = v->sb->max_objects;
+	uint64_t end = 0, dp = v->data_pages;
 	int prev_free = 0;
+	struct fb_extent e;
 
-	memset(next, 0, FB_MAX_OBJECTS * sizeof(*next));
+	memset(next, 0, nobj * sizeof(*next));
 	for (i = 0; i < n; i++) {
-		const struct fb_extent *e = &m->ext[i];
-
-		if (e->start != end || e->pages == 0 ||
-		    e->pages > m->sb.data_pages - e->start)
+		view_ext(v, i, &e);
+		if (e.start != end || e.pages == 0 || e.start > dp ||
+		    e.pages > dp - e.start || e.reserved)
 			return fail(why, "extents do not tile the data area");
-		end = e->start + e->pages;
-		if (e->owner == FB_EXT_FREE) {
-			if (e->offset)
+		end = e.start + e.pages;
+		if (e.owner == FB_EXT_FREE) {
+			if (e.offset)
 				return fail(why, "free extent with an offset");
 			if (prev_free)
 				return fail(why, "adjacent free extents");
@@ -201,34 +355,44 @@ static int validate_extents(const struct fb_meta *m, uint32_t *next,
 			continue;
 		}
 		prev_free = 0;
-		if (e->owner >= FB_MAX_OBJECTS ||
-		    m->obj[e->owner].type == FB_OBJ_NONE)
+		if (e.owner >= nobj || v->obj[e.owner].type == FB_OBJ_NONE)
 			return fail(why, "extent owned by no object");
-		if (e->offset != next[e->owner] ||
-		    e->pages > fb_pages(m->obj[e->owner].size) - e->offset)
+		if (e.offset != next[e.owner] ||
+		    e.pages > fb_pages(v->obj[e.owner].size) - e.offset)
 			return fail(why, "object extents out of order");
-		next[e->owner] += e->pages;
+		next[e.owner] += e.pages;
 	}
-	if (end != m->sb.data_pages)
+	if (end != dp)
 		return fail(why, "extents do not cover the data area");
-	for (i = 0; i < FB_MAX_OBJECTS; i++)
-		if (m->obj[i].type != FB_OBJ_NONE &&
-		    next[i] != fb_pages(m->obj[i].size))
+	for (i = 0; i < nobj; i++)
+		if (v->obj[i].type != FB_OBJ_NONE &&
+		    next[i] != fb_pages(v->obj[i].size))
 			return fail(why, "object extents do not cover its size");
-	if (!all_zero(&m->ext[n], (FB_MAX_EXTENTS - n) * sizeof(m->ext[0])) ||
-	    !all_zero(m->pad, sizeof(m->pad)))
+	if (v->ext ? !all_zero(&v->ext[n], (v->sb->max_extents - n) *
+			       sizeof(v->ext[0])) :
+		     !all_zero(&v->ext1[n], (v->sb->max_extents - n) *
+			       sizeof(v->ext1[0])))
 		return fail(why, "unused metadata is not zero");
 	return 0;
 }
 
+static int validate_view(const struct view *v, uint64_t *scratch, char *why)
+{
+	int ret = validate_objects(v, scratch, why);
+
+	return ret ? ret : validate_extents(v, scratch, why);
+}
+
 /**
- * fb_meta_validate() - check every field of an untrusted metadata copy.
- * @scratch: FB_MAX_OBJECTS u32s of scratch space.
+ * fb_meta_validate_v1() - check every field of an untrusted metadata copy
+ * without big tables (which must not have FB_INCOMPAT_TABLES).
+ * @scratch: FB_SCRATCH_U64 entries.
  * Returns 0 or -EINVAL with a reason in @why (FB_WHY_MAX bytes, may be NULL).
  */
-int fb_meta_validate(const struct fb_meta *m, uint64_t region_bytes,
-		     uint32_t *scratch, char *why)
+int fb_meta_validate_v1(const struct fb_meta_v1 *m, uint64_t region_bytes,
+			uint64_t *scratch, char *why)
 {
+	struct view v = { .sb = &m->sb, .obj = m->obj, .ext1 = m->ext };
 	int ret;
 
 	if (m->sb.magic != FB_MAGIC)
@@ -237,16 +401,70 @@ int fb_meta_validate(const struct fb_meta *m, uint64_t region_bytes,
 	    m->sb.crc)
 		return fail(why, "metadata checksum mismatch");
 	ret = validate_super(&m->sb, region_bytes, why);
-	if (!ret)
-		ret = validate_objects(m, why);
-	if (!ret)
-		ret = validate_extents(m, scratch, why);
-	return ret;
+	if (ret)
+		return ret;
+	if (m->sb.incompat & FB_INCOMPAT_TABLES)
+		return fail(why, "big tables are not in the copy");
+	if (!all_zero(m->pad, sizeof(m->pad)))
+		return fail(why, "unused metadata is not zero");
+	v.data_pages = m->sb.data_pages;
+	return validate_view(&v, scratch, why);
 }
 
-static const struct fb_meta *slot_meta(const struct fb_region *r, int slot)
+static const struct fb_root *slot_root(const struct fb_region *r, int slot)
 {
-	return (const struct fb_meta *)(r->base + FB_META_OFFSET(slot));
+	return (const struct fb_root *)(r->base + FB_META_OFFSET(slot));
+}
+
+static const uint8_t *slot_table(const struct fb_region *r,
+				 const struct fb_super *sb, int slot)
+{
+	return r->base + sb->table_offset + (uint64_t)slot * sb->table_bytes;
+}
+
+/**
+ * fb_copy_validate() - check copy @slot of the region, either layout:
+ * the root or the whole copy, the block CRCs, the tables and that the
+ * copy lies in its own slot.
+ */
+int fb_copy_validate(const struct fb_region *r, int slot, uint64_t *scratch,
+		     char *why)
+{
+	const struct fb_root *root = slot_root(r, slot);
+	const struct fb_super *sb = &root->sb;
+	struct view v = { .sb = sb };
+	const uint8_t *tab;
+	uint32_t b;
+	int ret;
+
+	if (!(sb->incompat & FB_INCOMPAT_TABLES) || sb->magic != FB_MAGIC) {
+		ret = fb_meta_validate_v1((const struct fb_meta_v1 *)root,
+					  r->bytes, scratch, why);
+		goto slot;
+	}
+	if (crc_skip(root, sizeof(*root), offsetof(struct fb_super, crc)) !=
+	    sb->crc)
+		return fail(why, "metadata checksum mismatch");
+	ret = validate_super(sb, r->bytes, why);
+	if (ret)
+		return ret;
+	if (!all_zero(&root->bcrc[sb->table_blocks],
+		      (FB_ROOT_CRCS - sb->table_blocks) * sizeof(uint32_t)))
+		return fail(why, "unused root bytes are not zero");
+	tab = slot_table(r, sb, slot);
+	for (b = 0; b < sb->table_blocks; b++)
+		if (~fb_crc32c(0xffffffffu, tab + (uint64_t)b * FB_TABLE_BLOCK,
+			       FB_TABLE_BLOCK) != root->bcrc[b])
+			return fail(why, "table block checksum mismatch");
+	v.obj = (const struct fb_object *)tab;
+	v.ext = (const struct fb_extent *)(tab + (uint64_t)sb->max_objects *
+					   sizeof(struct fb_object));
+	v.data_pages = sb->data_pages64;
+	ret = validate_view(&v, scratch, why);
+slot:
+	if (!ret && sb->slot != (uint32_t)slot)
+		ret = fail(why, "copy found in the wrong slot");
+	return ret;
 }
 
 /**
@@ -255,7 +473,7 @@ static const struct fb_meta *slot_meta(const struct fb_region *r, int slot)
  * with the highest generation is current), or damaged (a magic is present
  * but no copy passes its checks, or two valid copies disagree).
  */
-int fb_attach(const struct fb_region *r, uint32_t *scratch,
+int fb_attach(const struct fb_region *r, uint64_t *scratch,
 	      struct fb_attach_result *res)
 {
 	char why[2][FB_WHY_MAX];
@@ -268,16 +486,9 @@ int fb_attach(const struct fb_region *r, uint32_t *scratch,
 		return fail(res->why, "region too small");
 	}
 	for (s = 0; s < 2; s++) {
-		const struct fb_meta *m = slot_meta(r, s);
-
 		why[s][0] = 0;
-		magic[s] = m->sb.magic == FB_MAGIC;
-		ok[s] = magic[s] &&
-			!fb_meta_validate(m, r->bytes, scratch, why[s]);
-		if (ok[s] && m->sb.slot != (uint32_t)s) {
-			ok[s] = 0;
-			fail(why[s], "copy found in the wrong slot");
-		}
+		magic[s] = slot_root(r, s)->sb.magic == FB_MAGIC;
+		ok[s] = magic[s] && !fb_copy_validate(r, s, scratch, why[s]);
 	}
 	if (!magic[0] && !magic[1]) {
 		res->state = FB_STATE_UNFORMATTED;
@@ -288,8 +499,8 @@ int fb_attach(const struct fb_region *r, uint32_t *scratch,
 		return fail(res->why, why[magic[0] ? 0 : 1]);
 	}
 	if (ok[0] && ok[1]) {
-		uint64_t g0 = slot_meta(r, 0)->sb.generation;
-		uint64_t g1 = slot_meta(r, 1)->sb.generation;
+		uint64_t g0 = slot_root(r, 0)->sb.generation;
+		uint64_t g1 = slot_root(r, 1)->sb.generation;
 
 		if (g0 == g1) {
 			res->state = FB_STATE_DAMAGED;
@@ -304,7 +515,8 @@ int fb_attach(const struct fb_region *r, uint32_t *scratch,
 	}
 	res->state = FB_STATE_READY;
 	res->slot = s;
-	res->readonly = !!(slot_meta(r, s)->sb.ro_compat & ~FB_RO_COMPAT_SUPP);
+	res->other_ok = ok[!s];
+	res->readonly = !!(slot_root(r, s)->sb.ro_compat & ~FB_RO_COMPAT_SUPP);
 	return 0;
 }
 
@@ -325,44 +537,274 @@ int fb_seal_valid(const struct fb_seal *s, const struct fb_meta *m)
 	return (int)s->reason;
 }
 
-/**
- * fb_meta_init() - build an empty store in a working copy.  The caller
- * sets ``generation`` to the current one (0 for a fresh region) and records
- * the first boot with fb_boot_record() before committing.
- */
-int fb_meta_init(struct fb_meta *m, uint64_t region_bytes,
-		 const uint8_t uuid[16], uint64_t time_ns)
+
+/* Lay the tables out for these sizes; -EOVERFLOW if they do not fit. */
+static int set_layout(struct fb_meta *m, uint32_t max_objects,
+		      uint32_t max_extents)
 {
-	if (region_bytes < FB_MIN_REGION)
-		return -EINVAL;
+	uint64_t ob = (uint64_t)max_objects * sizeof(struct fb_object);
+	uint64_t bytes = ob + (uint64_t)max_extents * sizeof(struct fb_extent);
+
+	if (bytes % FB_TABLE_BLOCK || bytes / FB_TABLE_BLOCK > m->cap_blocks)
+		return -EOVERFLOW;
+	m->sb.max_objects = max_objects;
+	m->sb.max_extents = max_extents;
+	m->nblocks = (uint32_t)(bytes / FB_TABLE_BLOCK);
+	m->obj = (struct fb_object *)m->tab;
+	m->ext = (struct fb_extent *)(m->tab + ob);
+	return 0;
+}
+
+static uint8_t *block_ptr(const struct fb_meta *m, uint32_t b)
+{
+	return m->tab + (uint64_t)b * FB_TABLE_BLOCK;
+}
+
+void fb_meta_bind(struct fb_meta *m, uint8_t *tab, uint8_t *dirty,
+		  uint32_t cap_blocks)
+{
 	memset(m, 0, sizeof(*m));
+	m->tab = tab;
+	m->dirty = dirty;
+	m->cap_blocks = cap_blocks;
+}
+
+void fb_meta_touch(struct fb_meta *m, const void *p, size_t len)
+{
+	const uint8_t *q = p;
+	uint64_t b, last;
+
+	if (!len || q < m->tab ||
+	    q >= m->tab + (uint64_t)m->nblocks * FB_TABLE_BLOCK)
+		return;
+	b = (uint64_t)(q - m->tab) / FB_TABLE_BLOCK;
+	last = (uint64_t)(q + len - 1 - m->tab) / FB_TABLE_BLOCK;
+	for (; b <= last && b < m->nblocks; b++)
+		m->dirty[b] = FB_DIRTY_ALL;
+}
+
+static void touch_ext(struct fb_meta *m, uint32_t first, uint32_t end)
+{
+	if (end > first)
+		fb_meta_touch(m, &m->ext[first],
+			      (size_t)(end - first) * sizeof(m->ext[0]));
+}
+
+/**
+ * fb_meta_load() - read copy @slot (valid) of the region into @m.  With
+ * big tables, the blocks that the other copy holds identically (when it
+ * is valid) are not marked for writing there.
+ */
+int fb_meta_load(struct fb_meta *m, const struct fb_region *r, int slot,
+		 int other_ok)
+{
+	const struct fb_root *root = slot_root(r, slot);
+	uint32_t b, i, other = slot ? FB_DIRTY_SLOT0 : FB_DIRTY_SLOT1;
+	int ret;
+
+	memcpy(&m->sb, &root->sb, sizeof(m->sb));
+	if (fb_big(m)) {
+		const uint8_t *tab = slot_table(r, &root->sb, slot);
+		const uint8_t *otab = slot_table(r, &root->sb, !slot);
+
+		memcpy(m->bcrc, root->bcrc, sizeof(m->bcrc));
+		ret = set_layout(m, root->sb.max_objects, root->sb.max_extents);
+		if (ret)
+			return ret;
+		memcpy(m->tab, tab, (uint64_t)m->nblocks * FB_TABLE_BLOCK);
+		for (b = 0; b < m->nblocks; b++)
+			m->dirty[b] = !other_ok ||
+				      memcmp(block_ptr(m, b),
+					     otab + (uint64_t)b * FB_TABLE_BLOCK,
+					     FB_TABLE_BLOCK) ? other : 0;
+		m->root_full = other_ok ? 0 : other;
+		return 0;
+	}
+	{
+		const struct fb_meta_v1 *v1 = (const struct fb_meta_v1 *)root;
+
+		memset(m->bcrc, 0, sizeof(m->bcrc));
+		ret = set_layout(m, FB_V1_MAX_OBJECTS, FB_V1_MAX_EXTENTS);
+		if (ret)
+			return ret;
+		memset(m->tab, 0, (uint64_t)m->nblocks * FB_TABLE_BLOCK);
+		memcpy(m->obj, v1->obj, sizeof(v1->obj));
+		for (i = 0; i < m->sb.nr_extents; i++) {
+			m->ext[i].start = v1->ext[i].start;
+			m->ext[i].pages = v1->ext[i].pages;
+			m->ext[i].owner = v1->ext[i].owner;
+			m->ext[i].offset = v1->ext[i].offset;
+		}
+		memset(m->dirty, 0, m->nblocks);
+		m->root_full = 0;
+	}
+	return 0;
+}
+
+/** fb_meta_copy() - make @dst an exact copy of @src. */
+void fb_meta_copy(struct fb_meta *dst, struct fb_meta *src)
+{
+	uint32_t b;
+
+	memcpy(&dst->sb, &src->sb, sizeof(dst->sb));
+	memcpy(dst->bcrc, src->bcrc, sizeof(dst->bcrc));
+	set_layout(dst, src->sb.max_objects, src->sb.max_extents);
+	memcpy(dst->tab, src->tab, (uint64_t)src->nblocks * FB_TABLE_BLOCK);
+	for (b = 0; b < src->nblocks; b++)
+		dst->dirty[b] = src->dirty[b] &= ~FB_DIRTY_SYNC;
+	dst->root_full = src->root_full;
+}
+
+/**
+ * fb_meta_sync() - bring @dst, a copy of @src before either changed, up
+ * to date: the superblock, the block CRCs in use and the changed blocks.
+ */
+void fb_meta_sync(struct fb_meta *dst, struct fb_meta *src)
+{
+	uint32_t b;
+
+	if (dst->nblocks != src->nblocks ||
+	    dst->sb.max_objects != src->sb.max_objects) {
+		fb_meta_copy(dst, src);
+		return;
+	}
+	memcpy(&dst->sb, &src->sb, sizeof(dst->sb));
+	memcpy(dst->bcrc, src->bcrc, src->nblocks * sizeof(uint32_t));
+	for (b = 0; b < src->nblocks; b++) {
+		if ((src->dirty[b] | dst->dirty[b]) & FB_DIRTY_SYNC)
+			memcpy(block_ptr(dst, b), block_ptr(src, b),
+			       FB_TABLE_BLOCK);
+		dst->dirty[b] = src->dirty[b] &= ~FB_DIRTY_SYNC;
+	}
+	dst->root_full = src->root_full;
+}
+
+static void init_common(struct fb_meta *m, uint64_t region_bytes,
+			const uint8_t uuid[16], uint64_t time_ns)
+{
+	memset(m->tab, 0, (uint64_t)m->nblocks * FB_TABLE_BLOCK);
+	memset(m->dirty, FB_DIRTY_ALL, m->nblocks);
+	m->root_full = 3;
 	m->sb.magic = FB_MAGIC;
 	m->sb.version = FB_VERSION;
 	m->sb.super_bytes = sizeof(struct fb_super);
 	m->sb.meta_bytes = FB_META_BYTES;
 	m->sb.region_bytes = region_bytes;
 	m->sb.data_offset = FB_DATA_OFFSET;
-	m->sb.data_pages = (uint32_t)fb_data_pages_for(region_bytes);
-	m->sb.max_objects = FB_MAX_OBJECTS;
-	m->sb.max_extents = FB_MAX_EXTENTS;
 	m->sb.nr_extents = 1;
 	m->sb.next_object_id = 1;
 	m->sb.format_time_ns = time_ns;
 	memcpy(m->sb.uuid, uuid, sizeof(m->sb.uuid));
 	m->ext[0].start = 0;
-	m->ext[0].pages = m->sb.data_pages;
+	m->ext[0].pages = fb_data_pages(m);
 	m->ext[0].owner = FB_EXT_FREE;
+}
+
+/**
+ * fb_meta_init() - build an empty store with big tables in a working copy.
+ * The caller sets ``generation`` to the current one (0 for a fresh region)
+ * and records the first boot with fb_boot_record() before committing.
+ */
+int fb_meta_init(struct fb_meta *m, uint64_t region_bytes,
+		 const uint8_t uuid[16], uint64_t time_ns)
+{
+	struct fb_geom g;
+
+	if (fb_geom_for(region_bytes, &g))
+		return -EINVAL;
+	memset(&m->sb, 0, sizeof(m->sb));
+	memset(m->bcrc, 0, sizeof(m->bcrc));
+	if (set_layout(m, g.max_objects, g.max_extents))
+		return -EOVERFLOW;
+	m->sb.incompat = FB_INCOMPAT_TABLES;
+	m->sb.data_pages64 = g.data_pages;
+	m->sb.table_offset = g.table_offset;
+	m->sb.table_bytes = g.table_bytes;
+	m->sb.table_blocks = g.table_blocks;
+	init_common(m, region_bytes, uuid, time_ns);
+	return 0;
+}
+
+int fb_meta_init_v1(struct fb_meta *m, uint64_t region_bytes,
+		    const uint8_t uuid[16], uint64_t time_ns)
+{
+	if (region_bytes < FB_MIN_REGION)
+		return -EINVAL;
+	memset(&m->sb, 0, sizeof(m->sb));
+	memset(m->bcrc, 0, sizeof(m->bcrc));
+	if (set_layout(m, FB_V1_MAX_OBJECTS, FB_V1_MAX_EXTENTS))
+		return -EOVERFLOW;
+	m->sb.data_pages = (uint32_t)fb_data_pages_for(region_bytes);
+	init_common(m, region_bytes, uuid, time_ns);
+	return 0;
+}
+
+/**
+ * fb_meta_upgrade() - give a state without big tables big tables, in
+ * memory: the end of the data area becomes the table copies.
+ */
+int fb_meta_upgrade(struct fb_meta *m)
+{
+	uint32_t n = m->sb.nr_extents;
+	uint64_t old_pages = m->sb.data_pages, ext_bytes;
+	struct fb_extent *last = &m->ext[n - 1];
+	struct fb_geom g;
+	uint8_t *dst;
+
+	if (fb_big(m))
+		return -EALREADY;
+	if (fb_geom_for(m->sb.region_bytes, &g))
+		return -ENOSPC;
+	if ((uint64_t)g.table_blocks > m->cap_blocks)
+		return -EOVERFLOW;
+	if (g.data_pages < old_pages &&
+	    (last->owner != FB_EXT_FREE || last->start > g.data_pages))
+		return -ENOSPC;
+	/* From here on nothing fails. */
+	if (g.data_pages > old_pages) {		/* past the 32-bit cap */
+		if (last->owner == FB_EXT_FREE) {
+			last->pages += g.data_pages - old_pages;
+		} else {
+			m->ext[n].start = old_pages;
+			m->ext[n].pages = g.data_pages - old_pages;
+			m->ext[n].owner = FB_EXT_FREE;
+			m->sb.nr_extents = ++n;
+		}
+	} else if (last->start == g.data_pages) {
+		memset(last, 0, sizeof(*last));
+		m->sb.nr_extents = --n;
+	} else {
+		last->pages = g.data_pages - last->start;
+	}
+	/* The extents move behind the larger object table. */
+	ext_bytes = (uint64_t)n * sizeof(struct fb_extent);
+	dst = m->tab + (uint64_t)g.max_objects * sizeof(struct fb_object);
+	memmove(dst, m->ext, ext_bytes);
+	memset((uint8_t *)&m->obj[FB_V1_MAX_OBJECTS], 0,
+	       (size_t)(dst - (uint8_t *)&m->obj[FB_V1_MAX_OBJECTS]));
+	memset(dst + ext_bytes, 0,
+	       (uint64_t)g.max_extents * sizeof(struct fb_extent) - ext_bytes);
+	m->sb.incompat |= FB_INCOMPAT_TABLES;
+	m->sb.data_pages = 0;
+	m->sb.data_pages64 = g.data_pages;
+	m->sb.table_offset = g.table_offset;
+	m->sb.table_bytes = g.table_bytes;
+	m->sb.table_blocks = g.table_blocks;
+	memset(m->bcrc, 0, sizeof(m->bcrc));
+	set_layout(m, g.max_objects, g.max_extents);
+	memset(m->dirty, FB_DIRTY_ALL, m->nblocks);
+	m->root_full = 3;
 	return 0;
 }
 
 int fb_obj_find(const struct fb_meta *m, const char *name)
 {
-	int i;
+	uint32_t i;
 
-	for (i = 0; i < FB_MAX_OBJECTS; i++)
+	for (i = 0; i < m->sb.max_objects; i++)
 		if (m->obj[i].type != FB_OBJ_NONE &&
 		    !strncmp(m->obj[i].name, name, FB_NAME_MAX))
-			return i;
+			return (int)i;
 	return -1;
 }
 
@@ -371,10 +813,11 @@ static int ext_insert(struct fb_meta *m, uint32_t i, uint32_t count)
 {
 	uint32_t n = m->sb.nr_extents;
 
-	if (n + count > FB_MAX_EXTENTS)
+	if (n + count > m->sb.max_extents)
 		return -ENOSPC;
 	memmove(&m->ext[i + count], &m->ext[i], (n - i) * sizeof(m->ext[0]));
 	m->sb.nr_extents = n + count;
+	touch_ext(m, i, n + count);
 	return 0;
 }
 
@@ -383,45 +826,42 @@ static int ext_insert(struct fb_meta *m, uint32_t i, uint32_t count)
  * @align_pages: alignment of each extent's start and length (a power of
  * two, 1 for none).  The name must be valid; uniqueness is the caller's
  * business, so that a replacement can be built before the old object is
- * freed.  On error the working copy may be partly changed: discard it.
+ * freed.  On error the working copy may be partly changed: discard it
+ * (fb_meta_sync() from the committed state).
  */
 int fb_obj_alloc(struct fb_meta *m, const char *name, uint32_t type,
 		 uint64_t size, uint32_t align_pages, int *idx)
 {
-	uint64_t want = fb_pages(size);
-	uint32_t i, got = 0;
-	int slot;
+	uint64_t want = fb_pages(size), got = 0, dp = fb_data_pages(m);
+	uint32_t i, slot;
 
 	if (fb_name_valid(name, FB_NAME_MAX) || type == FB_OBJ_NONE ||
 	    type > FB_OBJ_TYPE_MAX || align_pages == 0 ||
 	    (align_pages & (align_pages - 1)))
 		return -EINVAL;
-	if (size > (uint64_t)m->sb.data_pages << FB_PAGE_SHIFT)
+	if (size > dp << FB_PAGE_SHIFT)
 		return -ENOSPC;
-	for (slot = 0; slot < FB_MAX_OBJECTS; slot++)
+	for (slot = 0; slot < m->sb.max_objects; slot++)
 		if (m->obj[slot].type == FB_OBJ_NONE)
 			break;
-	if (slot == FB_MAX_OBJECTS)
-		return -ENOSPC;
+	if (slot == m->sb.max_objects)
+		return -EMFILE;
 
 	for (i = 0; i < m->sb.nr_extents && got < want; i++) {
 		struct fb_extent *e = &m->ext[i];
-		uint32_t s, end, n;
-		uint64_t s64;	/* the aligned start may pass 2^32 pages */
+		uint64_t s, end, n;
 
 		if (e->owner != FB_EXT_FREE)
 			continue;
 		end = e->start + e->pages;
-		s64 = ((uint64_t)e->start + align_pages - 1) &
-		      ~(uint64_t)(align_pages - 1);
-		if (s64 >= end)
+		s = (e->start + align_pages - 1) & ~(uint64_t)(align_pages - 1);
+		if (s >= end)
 			continue;
-		s = (uint32_t)s64;
 		n = end - s;
 		if (n > want - got)
-			n = (uint32_t)(want - got);
+			n = want - got;
 		else if (n < want - got)
-			n &= ~(align_pages - 1);
+			n &= ~(uint64_t)(align_pages - 1);
 		if (n == 0)
 			continue;
 		if (s > e->start) {	/* keep the unaligned head free */
@@ -439,8 +879,9 @@ int fb_obj_alloc(struct fb_meta *m, const char *name, uint32_t type,
 			m->ext[i + 1].pages = end - s - n;
 			m->ext[i].pages = n;
 		}
-		m->ext[i].owner = (uint32_t)slot;
+		m->ext[i].owner = slot;
 		m->ext[i].offset = got;
+		touch_ext(m, i, i + 1);
 		got += n;
 	}
 	if (got < want)
@@ -451,15 +892,22 @@ int fb_obj_alloc(struct fb_meta *m, const char *name, uint32_t type,
 	m->obj[slot].type = type;
 	m->obj[slot].size = size;
 	m->obj[slot].id = m->sb.next_object_id++;
-	*idx = slot;
+	fb_meta_touch(m, &m->obj[slot], sizeof(m->obj[slot]));
+	*idx = (int)slot;
 	return 0;
 }
 
 /** fb_obj_free() - remove an object and merge its extents into free space. */
 void fb_obj_free(struct fb_meta *m, int idx)
 {
-	uint32_t i, out = 0, n = m->sb.nr_extents;
+	uint32_t i, out = 0, n = m->sb.nr_extents, first = n;
 
+	/* Entries before the first extent of idx (less one) stay as they are. */
+	for (i = 0; i < n; i++)
+		if (m->ext[i].owner == (uint32_t)idx) {
+			first = i ? i - 1 : 0;
+			break;
+		}
 	for (i = 0; i < n; i++) {
 		struct fb_extent e = m->ext[i];
 
@@ -475,7 +923,9 @@ void fb_obj_free(struct fb_meta *m, int idx)
 	}
 	memset(&m->ext[out], 0, (n - out) * sizeof(m->ext[0]));
 	m->sb.nr_extents = out;
+	touch_ext(m, first, n);
 	memset(&m->obj[idx], 0, sizeof(m->obj[idx]));
+	fb_meta_touch(m, &m->obj[idx], sizeof(m->obj[idx]));
 }
 
 uint64_t fb_used_pages(const struct fb_meta *m)
@@ -493,7 +943,7 @@ uint32_t fb_obj_count(const struct fb_meta *m)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < FB_MAX_OBJECTS; i++)
+	for (i = 0; i < m->sb.max_objects; i++)
 		n += m->obj[i].type != FB_OBJ_NONE;
 	return n;
 }
@@ -540,30 +990,110 @@ void fb_boot_record(struct fb_meta *m, uint32_t reason, uint64_t time_ns,
 
 #define FB_LINE 64u
 
-/**
- * fb_commit() - make the working copy the current state.
- * Bumps the generation, writes the copy into the slot that does not hold
- * the current state (*cur_slot, -1 when there is none), line by line, the
- * line with the CRC last, and updates *cur_slot.  In that line the magic
- * goes last, so that a first format cut short leaves no magic behind and
- * the region still reads as unformatted rather than damaged.
- */
-void fb_commit(struct fb_region *r, int *cur_slot, struct fb_meta *m)
+/* Line @off of the copy without big tables that @m encodes. */
+static void v1_line(const struct fb_meta *m, uint32_t off, uint8_t *out)
 {
-	int slot = *cur_slot == 0 ? 1 : 0;
-	const uint8_t *src = (const uint8_t *)m;
+	const uint32_t obj0 = offsetof(struct fb_meta_v1, obj);
+	const uint32_t ext0 = offsetof(struct fb_meta_v1, ext);
+	const uint32_t pad0 = offsetof(struct fb_meta_v1, pad);
+	uint32_t i;
+
+	if (off < obj0) {
+		memcpy(out, (const uint8_t *)&m->sb + off, FB_LINE);
+	} else if (off < ext0) {
+		memcpy(out, (const uint8_t *)m->obj + (off - obj0), FB_LINE);
+	} else if (off < pad0) {
+		struct fb_extent_v1 *x = (struct fb_extent_v1 *)out;
+
+		for (i = 0; i < FB_LINE / sizeof(*x); i++) {
+			const struct fb_extent *e =
+				&m->ext[(off - ext0) / sizeof(*x) + i];
+
+			x[i].start = (uint32_t)e->start;
+			x[i].pages = (uint32_t)e->pages;
+			x[i].owner = e->owner;
+			x[i].offset = (uint32_t)e->offset;
+		}
+	} else {
+		memset(out, 0, FB_LINE);
+	}
+}
+
+/* Commit of a store without big tables: the whole 128 KiB copy. */
+static void commit_v1(struct fb_region *r, int slot, struct fb_meta *m)
+{
 	uint64_t base = FB_META_OFFSET(slot);
 	const uint8_t *dst = r->base + base;
-	uint32_t off;
+	uint8_t line[FB_LINE];
+	uint32_t off, c = 0xffffffffu;
 
-	m->sb.generation++;
-	m->sb.slot = (uint32_t)slot;
-	m->sb.crc = crc_skip(m, sizeof(*m), offsetof(struct fb_super, crc));
-	for (off = FB_LINE; off < FB_META_BYTES; off += FB_LINE)
+	m->sb.crc = 0;
+	for (off = 0; off < FB_META_BYTES; off += FB_LINE) {
+		v1_line(m, off, line);
+		c = fb_crc32c(c, line, FB_LINE);
+	}
+	m->sb.crc = ~c;
+	for (off = FB_LINE; off < FB_META_BYTES; off += FB_LINE) {
+		v1_line(m, off, line);
+		if (memcmp(dst + off, line, FB_LINE))
+			r->write(r, base + off, line, FB_LINE);
+	}
+	r->write(r, base + 8, (const uint8_t *)&m->sb + 8, FB_LINE - 8);
+	r->write(r, base, &m->sb, 8);	/* the magic */
+}
+
+/* Commit with big tables: changed blocks, then the root. */
+static void commit_big(struct fb_region *r, int slot, struct fb_meta *m)
+{
+	uint32_t bit = slot ? FB_DIRTY_SLOT1 : FB_DIRTY_SLOT0, b, off, end, c;
+	uint64_t tab = m->sb.table_offset + (uint64_t)slot * m->sb.table_bytes;
+	uint64_t base = FB_META_OFFSET(slot);
+	const uint8_t *src = (const uint8_t *)m, *dst = r->base + base;
+
+	for (b = 0; b < m->nblocks; b++) {
+		uint8_t d = m->dirty[b];
+
+		if (d & FB_DIRTY_CRC)
+			m->bcrc[b] = ~fb_crc32c(0xffffffffu, block_ptr(m, b),
+						FB_TABLE_BLOCK);
+		if (d & bit)
+			r->write(r, tab + (uint64_t)b * FB_TABLE_BLOCK,
+				 block_ptr(m, b), FB_TABLE_BLOCK);
+		m->dirty[b] = d & ~(bit | FB_DIRTY_CRC);
+	}
+	/* The root's CRC: superblock and CRCs in use, then zeros. */
+	end = (uint32_t)sizeof(m->sb) + m->nblocks * (uint32_t)sizeof(uint32_t);
+	m->sb.crc = 0;
+	c = fb_crc32c(0xffffffffu, src, end);
+	m->sb.crc = ~fb_crc32c_zeros(c, FB_META_BYTES - end);
+	if (m->root_full & (1u << slot))
+		end = FB_META_BYTES;
+	m->root_full &= ~(1u << slot);
+	for (off = FB_LINE; off < end; off += FB_LINE)
 		if (memcmp(dst + off, src + off, FB_LINE))
 			r->write(r, base + off, src + off, FB_LINE);
 	r->write(r, base + 8, src + 8, FB_LINE - 8);
 	r->write(r, base, src, 8);	/* the magic */
+}
+
+/**
+ * fb_commit() - make the working copy the current state.
+ * Bumps the generation, writes the copy into the slot that does not hold
+ * the current state (*cur_slot, -1 when there is none), the line with the
+ * CRC last, and updates *cur_slot.  In that line the magic goes last, so
+ * that a first format cut short leaves no magic behind and the region
+ * still reads as unformatted rather than damaged.
+ */
+void fb_commit(struct fb_region *r, int *cur_slot, struct fb_meta *m)
+{
+	int slot = *cur_slot == 0 ? 1 : 0;
+
+	m->sb.generation++;
+	m->sb.slot = (uint32_t)slot;
+	if (fb_big(m))
+		commit_big(r, slot, m);
+	else
+		commit_v1(r, slot, m);
 	*cur_slot = slot;
 }
 
