@@ -290,7 +290,7 @@ struct fb_meta_v1 {
  * its root is valid and every block's CRC32C matches the root's entry.
  *
  * The sizes are a function of the region size ``R``, fixed at format time
- * and checked at attach: ``max_objects`` is R / 256 KiB rounded down to a
+ * and checked at attach: ``max_objects`` is R / 64 KiB rounded down to a
  * multiple of 64, at least 1,024 and at most FB_OBJECTS_LIMIT (65,536);
  * ``max_extents`` is 4 * ``max_objects``; ``table_bytes`` is ``max_objects``
  * * 192 + ``max_extents`` * 32 (a multiple of 4 KiB); ``table_offset`` is R

@@ -27,6 +27,13 @@
 
 #define PAGE		FB_PAGE_SIZE
 #define MiB		(1024ull * 1024)
+#define MAXO		8192	/* objects a model or a decoded state holds */
+
+/*
+ * The layout the simulator formats: big tables (0), or the layout of
+ * modules before them (1), which stores of those modules keep.
+ */
+static int g_v1;
 
 /* ------------------------------------------------------------------ */
 /* Reporting                                                            */
@@ -187,7 +194,7 @@ struct sim {
 	struct fb_meta *cur, *work;
 	int slot;			/* copy holding cur, -1 if none */
 	int state;			/* enum fb_state */
-	uint32_t scratch[FB_MAX_OBJECTS];
+	uint64_t *scratch;		/* FB_SCRATCH_U64 */
 	uint64_t clock;
 	/* write hook */
 	long budget;			/* stores still obeyed; < 0: all */
@@ -215,6 +222,14 @@ static void sim_write(struct fb_region *r, uint64_t off, const void *src,
 	    (int)(off / FB_META_BYTES) == s->slot)
 		failf("metadata write into the current copy %d at %#llx",
 		      s->slot, (unsigned long long)off);
+	if (s->slot >= 0 && s->state == FB_STATE_READY && fb_big(s->cur)) {
+		uint64_t t = s->cur->sb.table_offset +
+			     (uint64_t)s->slot * s->cur->sb.table_bytes;
+
+		if (off < t + s->cur->sb.table_bytes && off + len > t)
+			failf("table write into the current copy %d at %#llx",
+			      s->slot, (unsigned long long)off);
+	}
 	while (len) {
 		size_t n = 8 - (off & 7);
 
@@ -250,6 +265,52 @@ static void sim_write(struct fb_region *r, uint64_t off, const void *src,
 	}
 }
 
+/* A state in memory with table room for any store of @bytes. */
+static struct fb_meta *meta_new(uint64_t bytes)
+{
+	struct fb_meta *m = xcalloc(1, sizeof(*m));
+	uint32_t blocks = fb_meta_blocks_for(bytes);
+
+	fb_meta_bind(m, xcalloc(blocks, PAGE), xcalloc(blocks, 1), blocks);
+	return m;
+}
+
+static void meta_free(struct fb_meta *m)
+{
+	if (!m)
+		return;
+	free(m->tab);
+	free(m->dirty);
+	free(m);
+}
+
+static void meta_swap(struct fb_meta **a, struct fb_meta **b)
+{
+	struct fb_meta *t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* The data pages and object slots of a store the simulator formats. */
+static uint64_t sim_pages(uint64_t bytes)
+{
+	struct fb_geom g;
+
+	if (g_v1)
+		return fb_data_pages_for(bytes);
+	return fb_geom_for(bytes, &g) ? 0 : g.data_pages;
+}
+
+static uint32_t sim_maxobj(uint64_t bytes)
+{
+	struct fb_geom g;
+
+	if (g_v1)
+		return FB_V1_MAX_OBJECTS;
+	return fb_geom_for(bytes, &g) ? 0 : g.max_objects;
+}
+
 static struct sim *sim_new(uint64_t bytes)
 {
 	struct sim *s = xcalloc(1, sizeof(*s));
@@ -261,8 +322,9 @@ static struct sim *sim_new(uint64_t bytes)
 		exit(2);
 	}
 	memset(s->mem, 0, bytes);
-	s->cur = xcalloc(1, sizeof(*s->cur));
-	s->work = xcalloc(1, sizeof(*s->work));
+	s->cur = meta_new(bytes);
+	s->work = meta_new(bytes);
+	s->scratch = xcalloc(FB_SCRATCH_U64, sizeof(uint64_t));
 	s->r.base = s->mem;
 	s->r.bytes = bytes;
 	s->r.write = sim_write;
@@ -277,15 +339,38 @@ static struct sim *sim_new(uint64_t bytes)
 static void sim_free(struct sim *s)
 {
 	free(s->mem);
-	free(s->cur);
-	free(s->work);
+	meta_free(s->cur);
+	meta_free(s->work);
+	free(s->scratch);
 	free(s->log);
 	free(s);
 }
 
-static const struct fb_meta *meta_at(const uint8_t *base, int slot)
+/* Copy @slot of an image, loaded into memory (one buffer, reused). */
+static const struct fb_meta *meta_at(const uint8_t *base, uint64_t bytes,
+				     int slot)
 {
-	return (const struct fb_meta *)(base + FB_META_OFFSET(slot));
+	static struct fb_meta *m;
+	static uint64_t m_bytes;
+	struct fb_region r = { .base = (uint8_t *)base, .bytes = bytes };
+
+	if (!m || fb_meta_blocks_for(bytes) > fb_meta_blocks_for(m_bytes)) {
+		meta_free(m);
+		m = meta_new(bytes);
+		m_bytes = bytes;
+	}
+	if (fb_meta_load(m, &r, slot, 0))
+		failf("fb_meta_load of copy %d failed", slot);
+	return m;
+}
+
+/* The copy in the region is exactly the state in memory. */
+static int meta_same(const struct fb_meta *a, const struct fb_meta *b)
+{
+	return !memcmp(&a->sb, &b->sb, sizeof(a->sb)) &&
+	       !memcmp(a->bcrc, b->bcrc, sizeof(a->bcrc)) &&
+	       a->nblocks == b->nblocks &&
+	       !memcmp(a->tab, b->tab, (size_t)a->nblocks * PAGE);
 }
 
 static const struct fb_seal *seal_at(const uint8_t *base)
@@ -304,7 +389,8 @@ static int k_attach(struct sim *s, uint32_t *reason_out)
 	s->slot = res.slot;
 	if (res.state != FB_STATE_READY)
 		return res.state;
-	memcpy(s->cur, meta_at(s->mem, res.slot), sizeof(*s->cur));
+	if (fb_meta_load(s->cur, &s->r, res.slot, res.other_ok))
+		failf("fb_meta_load refused a valid copy");
 	reason = fb_seal_valid(seal_at(s->mem), s->cur);
 	if (reason == FB_SEAL_DETACH)
 		reason = FB_REASON_UPDATE;
@@ -314,10 +400,10 @@ static int k_attach(struct sim *s, uint32_t *reason_out)
 		*reason_out = (uint32_t)reason;
 	if (res.readonly)
 		return res.state;
-	memcpy(s->work, s->cur, sizeof(*s->work));
+	fb_meta_copy(s->work, s->cur);
 	fb_boot_record(s->work, (uint32_t)reason, s->clock++, "6.1.0-unit", NULL);
 	fb_commit(&s->r, &s->slot, s->work);
-	memcpy(s->cur, s->work, sizeof(*s->cur));
+	meta_swap(&s->cur, &s->work);
 	fb_seal_clear(&s->r);
 	return res.state;
 }
@@ -326,7 +412,8 @@ static void k_format(struct sim *s, const uint8_t uuid[16])
 {
 	int ready = s->state == FB_STATE_READY;
 
-	if (fb_meta_init(s->work, s->bytes, uuid, s->clock++)) {
+	if ((g_v1 ? fb_meta_init_v1 : fb_meta_init)(s->work, s->bytes, uuid,
+						    s->clock++)) {
 		failf("fb_meta_init refused %llu bytes",
 		      (unsigned long long)s->bytes);
 		return;
@@ -336,10 +423,10 @@ static void k_format(struct sim *s, const uint8_t uuid[16])
 		s->slot = -1;
 	fb_boot_record(s->work, FB_REASON_FIRST, s->clock++, "6.1.0-unit", NULL);
 	fb_commit(&s->r, &s->slot, s->work);
-	memcpy(s->cur, s->work, sizeof(*s->cur));
-	memcpy(s->work, s->cur, sizeof(*s->work));
+	meta_swap(&s->cur, &s->work);
+	fb_meta_sync(s->work, s->cur);
 	fb_commit(&s->r, &s->slot, s->work);
-	memcpy(s->cur, s->work, sizeof(*s->cur));
+	meta_swap(&s->cur, &s->work);
 	fb_seal_clear(&s->r);
 	s->state = FB_STATE_READY;
 }
@@ -348,7 +435,8 @@ static void zero_extents(struct sim *s, const struct fb_meta *m, int idx)
 {
 	static const uint8_t zero[PAGE];
 	const struct fb_extent *e;
-	uint32_t c = 0, p;
+	uint64_t p;
+	uint32_t c = 0;
 
 	while ((e = fb_obj_next_extent(m, idx, &c)))
 		for (p = 0; p < e->pages; p++)
@@ -363,22 +451,21 @@ static int k_put(struct sim *s, const char *name, uint32_t type,
 	static uint8_t pg[PAGE];
 	char nm[FB_NAME_MAX];
 	const struct fb_extent *e;
-	uint64_t h = chash_start(size), next = 0;
-	uint32_t c = 0, p;
+	uint64_t h = chash_start(size), next = 0, p;
+	uint32_t c = 0;
 	int old, idx, ret;
 
 	pad_name(nm, name);
-	memcpy(s->work, s->cur, sizeof(*s->work));
+	fb_meta_sync(s->work, s->cur);	/* as the module's begin() */
 	old = fb_obj_find(s->work, nm);
 	ret = fb_obj_alloc(s->work, nm, type, size, align, &idx);
-	if (ret) {
-		memcpy(s->work, s->cur, sizeof(*s->work));
-		return ret;
-	}
+	if (ret)
+		return ret;	/* the next sync discards the working copy */
 	while ((e = fb_obj_next_extent(s->work, idx, &c))) {
 		if (e->offset != next)
-			failf("put %s: extent offset %u, expected %llu", name,
-			      e->offset, (unsigned long long)next);
+			failf("put %s: extent offset %llu, expected %llu", name,
+			      (unsigned long long)e->offset,
+			      (unsigned long long)next);
 		for (p = 0; p < e->pages; p++) {
 			gen_page(pg, seed, size, e->offset + p);
 			h = chash_step(h, pg, e->offset + p);
@@ -397,9 +484,9 @@ static int k_put(struct sim *s, const char *name, uint32_t type,
 	if (old >= 0)
 		fb_obj_free(s->work, old);
 	fb_commit(&s->r, &s->slot, s->work);
+	meta_swap(&s->cur, &s->work);
 	if (old >= 0)
-		zero_extents(s, s->cur, old);	/* cur: the pre-commit state */
-	memcpy(s->cur, s->work, sizeof(*s->cur));
+		zero_extents(s, s->work, old);	/* work: the pre-commit state */
 	return 0;
 }
 
@@ -409,14 +496,14 @@ static int k_rm(struct sim *s, const char *name)
 	int idx;
 
 	pad_name(nm, name);
-	memcpy(s->work, s->cur, sizeof(*s->work));
+	fb_meta_sync(s->work, s->cur);
 	idx = fb_obj_find(s->work, nm);
 	if (idx < 0)
 		return -ENOENT;
 	fb_obj_free(s->work, idx);
 	fb_commit(&s->r, &s->slot, s->work);
-	zero_extents(s, s->cur, idx);
-	memcpy(s->cur, s->work, sizeof(*s->cur));
+	meta_swap(&s->cur, &s->work);
+	zero_extents(s, s->work, idx);
 	return 0;
 }
 
@@ -438,10 +525,11 @@ struct model {
 	int state;
 	uint32_t boot_reason;
 	uint64_t gen, boots, next_id, data_pages;
+	uint32_t max_objects;
 	uint8_t uuid[16];
 	int seal;			/* fb_seal_valid() of the seal record */
 	int n;
-	struct mobj o[FB_MAX_OBJECTS];
+	struct mobj o[MAXO];
 };
 
 struct lobj {
@@ -459,7 +547,7 @@ struct lstate {
 	uint8_t uuid[16];
 	int32_t seal;
 	int32_t n;
-	struct lobj o[FB_MAX_OBJECTS];
+	struct lobj o[MAXO];
 };
 
 static int lobj_cmp(const void *a, const void *b)
@@ -511,12 +599,12 @@ static void lstate_of_meta(const uint8_t *base, const struct fb_meta *mm,
 	L->next_id = mm->sb.next_object_id;
 	memcpy(L->uuid, mm->sb.uuid, 16);
 	L->seal = fb_seal_valid(seal_at(base), mm);
-	for (i = 0; i < FB_MAX_OBJECTS; i++) {
+	for (i = 0; i < (int)mm->sb.max_objects && L->n < MAXO; i++) {
 		const struct fb_object *o = &mm->obj[i];
 		struct lobj *lo;
 		const struct fb_extent *e;
-		uint64_t h, next = 0;
-		uint32_t c = 0, p;
+		uint64_t h, next = 0, p;
+		uint32_t c = 0;
 
 		if (o->type == FB_OBJ_NONE)
 			continue;
@@ -547,7 +635,7 @@ static void lstate_of_meta(const uint8_t *base, const struct fb_meta *mm,
 }
 
 /* Attach to the raw image and decode the state it holds. */
-static void decode(const uint8_t *base, uint64_t bytes, uint32_t *scratch,
+static void decode(const uint8_t *base, uint64_t bytes, uint64_t *scratch,
 		   struct lstate *L, struct fb_attach_result *res)
 {
 	struct fb_region r = { .base = (uint8_t *)base, .bytes = bytes };
@@ -561,7 +649,7 @@ static void decode(const uint8_t *base, uint64_t bytes, uint32_t *scratch,
 		L->state = res->state;
 		return;
 	}
-	lstate_of_meta(base, meta_at(base, res->slot), L);
+	lstate_of_meta(base, meta_at(base, bytes, res->slot), L);
 }
 
 static int lstate_eq(const struct lstate *a, const struct lstate *b)
@@ -626,7 +714,7 @@ static const char *lstate_diff(const struct lstate *a, const struct lstate *b)
 
 /* Model updates mirroring the k_* operations. */
 static void m_format(struct model *m, const uint8_t uuid[16],
-		     uint64_t data_pages)
+		     uint64_t bytes)
 {
 	uint64_t gen = m->state == FB_STATE_READY ? m->gen : 0;
 
@@ -636,7 +724,8 @@ static void m_format(struct model *m, const uint8_t uuid[16],
 	m->boots = 1;
 	m->boot_reason = FB_REASON_FIRST;
 	m->next_id = 1;
-	m->data_pages = data_pages;
+	m->data_pages = sim_pages(bytes);
+	m->max_objects = sim_maxobj(bytes);
 	memcpy(m->uuid, uuid, 16);
 }
 
@@ -671,10 +760,10 @@ static uint64_t m_used(const struct model *m)
 	return u;
 }
 
-/* Whether a put of @size with no alignment must fail (ENOSPC). */
+/* Whether a put of @size with no alignment must fail (EMFILE, ENOSPC). */
 static int m_put_nospace(const struct model *m, uint64_t size)
 {
-	return m->n == FB_MAX_OBJECTS ||
+	return m->n == (int)m->max_objects ||
 	       size > (m->data_pages << 12) ||
 	       fb_pages(size) > m->data_pages - m_used(m);
 }
@@ -724,11 +813,10 @@ static void verify(struct sim *s, const struct model *m, const char *what,
 	}
 	if (m->state != FB_STATE_READY)
 		return;
-	mm = meta_at(s->mem, s->slot);
-	CHECK(!fb_meta_validate(mm, s->bytes, s->scratch, why),
+	CHECK(!fb_copy_validate(&s->r, s->slot, s->scratch, why),
 	      "%s: current copy invalid: %s", what, why);
-	CHECK(!memcmp(mm, s->cur, sizeof(*mm)),
-	      "%s: current copy differs from cur", what);
+	mm = meta_at(s->mem, s->bytes, s->slot);
+	CHECK(meta_same(mm, s->cur), "%s: current copy differs from cur", what);
 	CHECK(fb_obj_count(s->cur) == (uint32_t)m->n,
 	      "%s: fb_obj_count %u, model %d", what, fb_obj_count(s->cur), m->n);
 	CHECK(fb_used_pages(s->cur) == m_used(m),
@@ -775,7 +863,8 @@ static int do_put(struct sim *s, struct model *m, const char *name,
 		      name, (unsigned long long)size);
 		m_put(m, name, type, size, seed);
 	} else {
-		CHECK(ret == -ENOSPC, "put %s: error %d", name, ret);
+		CHECK(ret == (m->n == (int)m->max_objects ? -EMFILE : -ENOSPC),
+		      "put %s: error %d", name, ret);
 		CHECK(want_fail || align > 1,
 		      "put %s (%llu B): ENOSPC with %llu pages free", name,
 		      (unsigned long long)size,
@@ -938,20 +1027,22 @@ static void test_roundtrip(void)
 	uint64_t bytes = 6 * MiB + 20 * 1024;	/* 1029 data pages */
 	struct sim *s = sim_new(bytes);
 	struct model *m = xcalloc(1, sizeof(*m));
-	uint64_t dp = fb_data_pages_for(bytes);
+	uint64_t dp = sim_pages(bytes);
 	char name[FB_NAME_MAX], long_name[FB_NAME_MAX];
 	uint8_t uuid[16];
 	uint32_t reason;
 	int i, ret, nfill;
 
-	CHECK(dp == 1029, "data pages %llu", (unsigned long long)dp);
+	/* Big tables: 1,024 objects and 4,096 extents take 640 KiB. */
+	CHECK(dp == (g_v1 ? 1029 : 869), "data pages %llu",
+	      (unsigned long long)dp);
 	decode(s->mem, s->bytes, s->scratch, L_a, NULL);
 	CHECK(L_a->state == FB_STATE_UNFORMATTED, "zero region: state %d",
 	      L_a->state);
 	m->state = FB_STATE_UNFORMATTED;
 	make_uuid(uuid);
 	k_format(s, uuid);
-	m_format(m, uuid, dp);
+	m_format(m, uuid, bytes);
 	verify(s, m, "format", 1);
 	CHECK(s->cur->sb.generation == 2 && s->cur->sb.boot_count == 1,
 	      "fresh format: generation %llu boot_count %llu",
@@ -1082,25 +1173,25 @@ static void test_roundtrip(void)
 	sim_free(s);
 
 	/* Fill the object table. */
-	s = sim_new(FB_MIN_REGION);
+	s = sim_new(8 * MiB);
 	make_uuid(uuid);
 	memset(m, 0, sizeof(*m));
 	k_format(s, uuid);
-	m_format(m, uuid, fb_data_pages_for(FB_MIN_REGION));
-	for (i = 0; i < FB_MAX_OBJECTS; i++) {
+	m_format(m, uuid, s->bytes);
+	for (i = 0; i < (int)m->max_objects; i++) {
 		snprintf(name, sizeof(name), "obj%03d", i);
 		ret = do_put(s, m, name, FB_OBJ_BLOB, (uint64_t)(i & 1), 1);
 		if (ret) {
-			failf("object %d of %d: %d", i, FB_MAX_OBJECTS, ret);
+			failf("object %d of %u: %d", i, m->max_objects, ret);
 			break;
 		}
 	}
 	verify(s, m, "full object table", 1);
-	CHECK(fb_obj_count(s->cur) == FB_MAX_OBJECTS, "count %u",
+	CHECK(fb_obj_count(s->cur) == m->max_objects, "count %u",
 	      fb_obj_count(s->cur));
-	CHECK(do_put(s, m, "one-more", FB_OBJ_BLOB, 0, 1) == -ENOSPC,
-	      "object %d accepted", FB_MAX_OBJECTS + 1);
-	CHECK(do_put(s, m, "obj001", FB_OBJ_BLOB, 1, 1) == -ENOSPC,
+	CHECK(do_put(s, m, "one-more", FB_OBJ_BLOB, 0, 1) == -EMFILE,
+	      "object %u accepted", m->max_objects + 1);
+	CHECK(do_put(s, m, "obj001", FB_OBJ_BLOB, 1, 1) == -EMFILE,
 	      "replace with a full table (needs a free slot)");
 	do_rm(s, m, "obj100");
 	CHECK(do_put(s, m, "one-more", FB_OBJ_BLOB, 10, 1) == 0,
@@ -1114,7 +1205,7 @@ static void test_roundtrip(void)
 	make_uuid(uuid);
 	memset(m, 0, sizeof(*m));
 	k_format(s, uuid);
-	m_format(m, uuid, fb_data_pages_for(12 * MiB));
+	m_format(m, uuid, s->bytes);
 	do_put(s, m, "small", FB_OBJ_BLOB, 3 * PAGE, 1);
 	CHECK(do_put(s, m, "A", FB_OBJ_GUEST, 512 * PAGE, 512) == 0, "A");
 	CHECK(do_put(s, m, "B", FB_OBJ_GUEST, 512 * PAGE, 512) == 0, "B");
@@ -1137,15 +1228,17 @@ static void test_roundtrip(void)
 	 * Aligned allocation near the 32-bit page limit (a 16 TiB region, on
 	 * a working copy only): the aligned start must not wrap around.
 	 */
-	{
-		struct fb_meta *w = xcalloc(1, sizeof(*w));
+	if (g_v1) {
 		uint64_t huge = FB_DATA_OFFSET + (FB_MAX_DATA_PAGES << 12);
-		uint32_t dpages, k, scratch[FB_MAX_OBJECTS];
+		struct fb_meta *w = meta_new(huge);
+		struct fb_meta_v1 *img = xcalloc(1, sizeof(*img));
+		uint64_t *scratch = xcalloc(FB_SCRATCH_U64, sizeof(uint64_t));
+		uint32_t dpages, k;
 		char why[FB_WHY_MAX] = "";
 		int idx;
 
 		make_uuid(uuid);
-		fb_meta_init(w, huge, uuid, 1);
+		fb_meta_init_v1(w, huge, uuid, 1);
 		fb_boot_record(w, FB_REASON_FIRST, 1, "rel", NULL);
 		dpages = w->sb.data_pages;
 		pad_name(name, "low");
@@ -1155,14 +1248,16 @@ static void test_roundtrip(void)
 		pad_name(name, "aligned");
 		ret = fb_obj_alloc(w, name, FB_OBJ_GUEST, 50 << 12, 512, &idx);
 		CHECK(ret == -ENOSPC, "16 TiB: aligned alloc past 2^32 pages returned %d", ret);
-		w->sb.generation = 1;
-		hostile_fix_crc(w);
-		CHECK(!fb_meta_validate(w, huge, scratch, why),
+		hostile_encode(w, img, 0, 1);
+		CHECK(!fb_meta_validate_v1(img, huge, scratch, why),
 		      "16 TiB: metadata invalid after aligned alloc: %s", why);
 		for (k = 0; k < w->sb.nr_extents && ret == 0; k++)
-			note("16 TiB extent %u: start %#x pages %#x owner %#x", k,
-			     w->ext[k].start, w->ext[k].pages, w->ext[k].owner);
-		free(w);
+			note("16 TiB extent %u: start %#llx pages %#llx owner %#x", k,
+			     (unsigned long long)w->ext[k].start,
+			     (unsigned long long)w->ext[k].pages, w->ext[k].owner);
+		meta_free(w);
+		free(img);
+		free(scratch);
 	}
 	free(m);
 }
@@ -1270,7 +1365,7 @@ static void cut_format(struct sim *s, struct model *m, const char *label)
 	cut_begin(s, m);
 	make_uuid(uuid);
 	k_format(s, uuid);
-	m_format(m, uuid, fb_data_pages_for(s->bytes));
+	m_format(m, uuid, s->bytes);
 	f1 = *m;
 	f1.gen--;
 	cut_mark(&f1);
@@ -1310,7 +1405,8 @@ static void test_cuts(void)
 	cut_total = 0;
 
 	m->state = FB_STATE_UNFORMATTED;
-	m->data_pages = fb_data_pages_for(s->bytes);
+	m->data_pages = sim_pages(s->bytes);
+	m->max_objects = sim_maxobj(s->bytes);
 	cut_format(s, m, "format (fresh region)");
 	verify(s, m, "fresh format", 1);
 
@@ -1419,7 +1515,7 @@ static void test_flips(long nrandom)
 	flips_total = flips_rollback = flips_damaged = 0;
 	make_uuid(uuid);
 	k_format(s, uuid);
-	m_format(m, uuid, fb_data_pages_for(s->bytes));
+	m_format(m, uuid, s->bytes);
 	do_put(s, m, "kernel", FB_OBJ_BOOT, 3 * PAGE + 17, 1);
 	do_put(s, m, "initrd", FB_OBJ_BOOT, 5 * PAGE, 1);
 	do_put(s, m, "state", FB_OBJ_BLOB, 0, 1);
@@ -1432,9 +1528,9 @@ static void test_flips(long nrandom)
 	for (i = 0; i < 2; i++) {
 		char why[FB_WHY_MAX] = "";
 
-		CHECK(!fb_meta_validate(meta_at(s->mem, i), s->bytes,
-					s->scratch, why), "copy %d: %s", i, why);
-		lstate_of_meta(s->mem, meta_at(s->mem, i), pre[i]);
+		CHECK(!fb_copy_validate(&s->r, i, s->scratch, why),
+		      "copy %d: %s", i, why);
+		lstate_of_meta(s->mem, meta_at(s->mem, s->bytes, i), pre[i]);
 	}
 	lstate_of_model(m, L_b);
 	CHECK(lstate_eq(pre[slot], L_b), "current copy != model");
@@ -1482,7 +1578,7 @@ static void test_random(long nops)
 	}
 	make_uuid(uuid);
 	k_format(s, uuid);
-	m_format(m, uuid, fb_data_pages_for(s->bytes));
+	m_format(m, uuid, s->bytes);
 
 	for (op = 0; op < nops && t_fail == 0; op++) {
 		uint64_t r = rnd(1000), lines;
@@ -1517,7 +1613,9 @@ static void test_random(long nops)
 			n_put++;
 			if (ret) {
 				n_nospc++;
-				CHECK(ret == -ENOSPC, "op %ld: put: %d", op, ret);
+				CHECK(ret == (m->n == (int)m->max_objects ?
+					      -EMFILE : -ENOSPC),
+				      "op %ld: put: %d", op, ret);
 				CHECK(want_fail || align > 1,
 				      "op %ld: put %llu B: ENOSPC with %llu pages free",
 				      op, (unsigned long long)size,
@@ -1570,7 +1668,7 @@ static void test_random(long nops)
 						      8 * (uint64_t)m->n * 4);
 			make_uuid(uuid);
 			k_format(s, uuid);
-			m_format(m, uuid, m->data_pages);
+			m_format(m, uuid, s->bytes);
 			f1 = *m;
 			f1.gen--;
 			exps[nexp++] = f1;
@@ -1608,10 +1706,9 @@ static void test_random(long nops)
 		}
 
 		/* After every operation: the current copy is valid and is cur. */
-		if (fb_meta_validate(meta_at(s->mem, s->slot), s->bytes,
-				     s->scratch, why))
+		if (fb_copy_validate(&s->r, s->slot, s->scratch, why))
 			failf("op %ld: current copy invalid: %s", op, why);
-		CHECK(!memcmp(meta_at(s->mem, s->slot), s->cur, sizeof(*s->cur)),
+		CHECK(meta_same(meta_at(s->mem, s->bytes, s->slot), s->cur),
 		      "op %ld: current copy != cur", op);
 		CHECK(fb_obj_count(s->cur) == (uint32_t)m->n &&
 		      fb_used_pages(s->cur) == m_used(m),
@@ -1637,7 +1734,7 @@ static void test_hostile(void)
 {
 	uint64_t bytes = FB_MIN_REGION;
 	struct sim *s = sim_new(bytes);
-	struct fb_meta *good[2], *mm;
+	struct fb_meta_v1 *good[2], *mm;
 	struct fb_attach_result res;
 	char why[FB_WHY_MAX];
 	unsigned int c;
@@ -1649,7 +1746,7 @@ static void test_hostile(void)
 			failf("hostile_base failed");
 			return;
 		}
-		CHECK(!fb_meta_validate(good[i], bytes, s->scratch, why),
+		CHECK(!fb_meta_validate_v1(good[i], bytes, s->scratch, why),
 		      "hostile base copy %d invalid: %s", i, why);
 	}
 	for (i = 0; i < 2; i++)
@@ -1665,7 +1762,7 @@ static void test_hostile(void)
 		/* mode 0/1: only that copy is bad; mode 2: both. */
 		for (mode = 0; mode < 3; mode++) {
 			for (i = 0; i < 2; i++) {
-				mm = (struct fb_meta *)(s->mem + FB_META_OFFSET(i));
+				mm = (struct fb_meta_v1 *)(s->mem + FB_META_OFFSET(i));
 				memcpy(mm, good[i], FB_META_BYTES);
 				if (mode != 2 && mode != i)
 					continue;
@@ -1674,10 +1771,10 @@ static void test_hostile(void)
 					hostile_fix_crc(mm);
 				why[0] = 0;
 				if (hc->flags & H_VALIDATE_OK)
-					CHECK(!fb_meta_validate(mm, bytes, s->scratch, why),
+					CHECK(!fb_meta_validate_v1(mm, bytes, s->scratch, why),
 					      "%s: validate refused: %s", hc->name, why);
 				else
-					CHECK(fb_meta_validate(mm, bytes, s->scratch, why) == -EINVAL && why[0],
+					CHECK(fb_meta_validate_v1(mm, bytes, s->scratch, why) == -EINVAL && why[0],
 					      "%s: fb_meta_validate accepted it", hc->name);
 			}
 			fb_attach(&s->r, s->scratch, &res);
@@ -1703,7 +1800,7 @@ static void test_hostile(void)
 
 	/* Two valid copies claiming one generation. */
 	memcpy(s->mem, good[0], FB_META_BYTES);
-	mm = (struct fb_meta *)(s->mem + FB_META_OFFSET(1));
+	mm = (struct fb_meta_v1 *)(s->mem + FB_META_OFFSET(1));
 	memcpy(mm, good[1], FB_META_BYTES);
 	mm->sb.generation = good[0]->sb.generation;
 	hostile_fix_crc(mm);
