@@ -14,13 +14,19 @@
  *
  * Output is KTAP; the last line is "N passed, N failed".
  * Environment: FB_UNIT_SEED (random seed), FB_UNIT_OPS (random operations
- * of test 6), FB_UNIT_FLIPS (random bit flips of test 5).
+ * of test 6), FB_UNIT_FLIPS (random bit flips of test 5), FB_UNIT_ONLY
+ * (run only the test with that number; the others are skipped),
+ * FB_UNIT_CUT_STRIDE (cut points inside table copies: every Nth only).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "../../kmod/format.h"
 #include "hostile.h"
@@ -1269,7 +1275,29 @@ static uint8_t *cut_before, *cut_img;
 static struct model *cut_exp;		/* [4] */
 static struct lstate *cut_L[4];
 static int cut_nexp;
-static long cut_total;
+static long cut_total, cut_skipped;
+/*
+ * Cut points inside a table copy are checked every cut_stride stores (and
+ * at the last store of every block); every other cut point always.
+ */
+static long cut_stride = 1;
+
+/* Does [off, off + len) lie in a big-table copy of the image? */
+static int in_tables(const struct sim *s, uint64_t off)
+{
+	const struct fb_super *sb =
+		(const struct fb_super *)(cut_before + FB_META_OFFSET(0));
+	const struct fb_super *sb1 =
+		(const struct fb_super *)(s->mem + FB_META_OFFSET(0));
+
+	if (!(sb1->incompat & FB_INCOMPAT_TABLES))
+		sb1 = sb;
+	if (!(sb1->incompat & FB_INCOMPAT_TABLES) || !sb1->table_offset)
+		return 0;
+	return off >= sb1->table_offset &&
+	       off < sb1->table_offset + 2ull * sb1->table_bytes &&
+	       (off + 8) % FB_TABLE_BLOCK != 0;
+}
 
 static void cut_begin(struct sim *s, const struct model *m)
 {
@@ -1305,6 +1333,11 @@ static void cut_finish(struct sim *s, const char *label)
 		if (k)
 			memcpy(cut_img + s->log[k - 1].off, s->log[k - 1].data,
 			       s->log[k - 1].len);
+		if (cut_stride > 1 && k && k < n && k % cut_stride &&
+		    in_tables(s, s->log[k - 1].off)) {
+			cut_skipped++;
+			continue;
+		}
 		decode(cut_img, s->bytes, s->scratch, L, &res);
 		for (j = last; j < cut_nexp; j++)
 			if (lstate_eq(L, cut_L[j]))
@@ -1455,7 +1488,8 @@ static void test_cuts(void)
 	verify(s, m, "reformat", 0);
 	cut_put(s, m, "put new after reformat, 3 pages", "after", 3 * PAGE, 1);
 	verify(s, m, "end of cut tests", 0);
-	note("interrupted commits: %ld cut points tested", cut_total);
+	note("interrupted commits: %ld cut points tested, %ld in table copies left out (FB_UNIT_CUT_STRIDE=%ld)",
+	     cut_total, cut_skipped, cut_stride);
 	CHECK(cut_total >= 10000, "only %ld cut points", cut_total);
 
 	free(cut_before);
@@ -1472,11 +1506,11 @@ static void test_cuts(void)
 
 static long flips_total, flips_rollback, flips_damaged;
 
-static void flip_one(struct sim *s, uint64_t bit, struct lstate *pre[2],
-		     int cur_slot)
+/* Flip bit @bit of the region, which lies in copy @f, and decode. */
+static void flip_at(struct sim *s, uint64_t bit, int f, struct lstate *pre[2],
+		    int cur_slot)
 {
 	struct fb_attach_result res;
-	int f = (int)(bit / 8 / FB_META_BYTES);
 
 	s->mem[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	decode(s->mem, s->bytes, s->scratch, L_a, &res);
@@ -1489,7 +1523,7 @@ static void flip_one(struct sim *s, uint64_t bit, struct lstate *pre[2],
 	if (res.state != FB_STATE_READY || res.slot != !f || !res.fallback) {
 		failf("flip of bit %llu (copy %d, byte %#llx): state %d slot %d fallback %d (%s)",
 		      (unsigned long long)bit, f,
-		      (unsigned long long)(bit / 8 % FB_META_BYTES),
+		      (unsigned long long)(bit / 8),
 		      res.state, res.slot, res.fallback, res.why);
 		return;
 	}
@@ -1498,6 +1532,22 @@ static void flip_one(struct sim *s, uint64_t bit, struct lstate *pre[2],
 		      (unsigned long long)bit, lstate_diff(L_a, pre[!f]));
 	if (f == cur_slot)
 		flips_rollback++;
+}
+
+/* A bit of a root (metadata copy) or a table copy. */
+static void flip_one(struct sim *s, uint64_t bit, struct lstate *pre[2],
+		     int cur_slot)
+{
+	flip_at(s, bit, (int)(bit / 8 / FB_META_BYTES), pre, cur_slot);
+}
+
+static void flip_table(struct sim *s, int copy, uint64_t bit,
+		       struct lstate *pre[2], int cur_slot)
+{
+	uint64_t t = s->cur->sb.table_offset +
+		     (uint64_t)copy * s->cur->sb.table_bytes;
+
+	flip_at(s, t * 8 + bit, copy, pre, cur_slot);
 }
 
 static void test_flips(long nrandom)
@@ -1850,6 +1900,438 @@ static void test_hostile(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* 8. Stores without big tables (written by modules before them)        */
+
+static void test_v1(long nops)
+{
+	g_v1 = 1;
+	test_roundtrip();
+	test_cuts();
+	test_random(nops);
+	g_v1 = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* 9. Upgrade to big tables                                              */
+
+/* The module's upgrade: two commits, like format. */
+static int k_upgrade(struct sim *s)
+{
+	int ret;
+
+	fb_meta_sync(s->work, s->cur);
+	ret = fb_meta_upgrade(s->work);
+	if (ret)
+		return ret;
+	fb_commit(&s->r, &s->slot, s->work);
+	meta_swap(&s->cur, &s->work);
+	fb_meta_sync(s->work, s->cur);
+	fb_commit(&s->r, &s->slot, s->work);
+	meta_swap(&s->cur, &s->work);
+	return 0;
+}
+
+static void test_upgrade(void)
+{
+	struct sim *s = sim_new(16 * MiB);
+	struct model *m = xcalloc(1, sizeof(*m));
+	struct model mid;
+	char name[FB_NAME_MAX];
+	uint8_t uuid[16];
+	unsigned long before;
+	int i, ret;
+
+	cut_before = aligned_alloc(PAGE, s->bytes);
+	cut_img = aligned_alloc(PAGE, s->bytes);
+	cut_exp = xcalloc(4, sizeof(*cut_exp));
+	for (i = 0; i < 4; i++)
+		cut_L[i] = xcalloc(1, sizeof(*cut_L[i]));
+
+	/* A store of an older module, with objects, holes and a guest. */
+	g_v1 = 1;
+	make_uuid(uuid);
+	k_format(s, uuid);
+	m_format(m, uuid, s->bytes);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "old%02d", i);
+		do_put(s, m, name, i % 5 ? FB_OBJ_BLOB : FB_OBJ_BOOT,
+		       (uint64_t)i * 1000, 1);
+	}
+	for (i = 0; i < 40; i += 3) {
+		snprintf(name, sizeof(name), "old%02d", i);
+		do_rm(s, m, name);
+	}
+	CHECK(do_put(s, m, "vm", FB_OBJ_GUEST, 2 * MiB, 512) == 0, "guest");
+	do_attach(s, m);
+	note("v1 store: %u extents, %llu pages used of %u, model %llu of %llu",
+	     s->cur->sb.nr_extents, (unsigned long long)fb_used_pages(s->cur),
+	     s->cur->sb.data_pages, (unsigned long long)m_used(m),
+	     (unsigned long long)m->data_pages);
+	verify(s, m, "store without big tables", 1);
+	CHECK(!fb_big(s->cur), "formatted with big tables");
+
+	/* Objects at the very end: refused, nothing written. */
+	{
+		uint64_t fill = (m->data_pages - m_used(m)) * PAGE;
+
+		CHECK(do_put(s, m, "tail", FB_OBJ_BLOB, fill, 1) == 0,
+		      "fill the data area");
+		before = s->nstores;
+		ret = k_upgrade(s);
+		CHECK(ret == -ENOSPC, "upgrade with the end in use: %d", ret);
+		CHECK(s->nstores == before, "refused upgrade wrote to the region");
+		verify(s, m, "refused upgrade", 0);
+		do_rm(s, m, "tail");
+	}
+
+	/* Every cut point of the upgrade: old, one copy upgraded, both. */
+	cut_begin(s, m);
+	ret = k_upgrade(s);
+	CHECK(ret == 0, "upgrade: %d", ret);
+	g_v1 = 0;
+	mid = *m;
+	mid.gen++;
+	mid.data_pages = sim_pages(s->bytes);
+	mid.max_objects = sim_maxobj(s->bytes);
+	cut_mark(&mid);
+	mid.gen++;
+	*m = mid;
+	cut_mark(m);
+	cut_finish(s, "upgrade to big tables");
+	CHECK(fb_big(s->cur) && s->cur->sb.max_objects == 1024,
+	      "upgraded store: big %d, %u objects", fb_big(s->cur),
+	      s->cur->sb.max_objects);
+	verify(s, m, "upgraded", 0);
+	ret = k_upgrade(s);
+	CHECK(ret == -EALREADY, "second upgrade: %d", ret);
+	do_attach(s, m);
+	verify(s, m, "upgraded, rebooted", 0);
+
+	/* The upgraded store takes more objects than the old one could. */
+	for (i = 0; i < 500 && !t_fail; i++) {
+		snprintf(name, sizeof(name), "new%03d", i);
+		CHECK(do_put(s, m, name, FB_OBJ_BLOB, 1, 1) == 0, "put %s", name);
+	}
+	do_attach(s, m);
+	verify(s, m, "upgraded store with 500 more objects", 0);
+	CHECK(m->n > FB_V1_MAX_OBJECTS, "only %d objects", m->n);
+	note("upgrade: %d objects kept, then %d in all", 40 - 14 + 1, m->n);
+
+	free(cut_before);
+	free(cut_img);
+	free(cut_exp);
+	for (i = 0; i < 4; i++)
+		free(cut_L[i]);
+	free(m);
+	sim_free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* 10. Limits: object and extent tables reached exactly, then one more  */
+
+static void test_limits(void)
+{
+	struct sim *s = sim_new(32 * MiB);
+	struct model *m = xcalloc(1, sizeof(*m));
+	char name[FB_NAME_MAX];
+	uint8_t uuid[16];
+	unsigned long before;
+	uint32_t i, holes, cycle = 0, maxe;
+	int ret;
+
+	make_uuid(uuid);
+	k_format(s, uuid);
+	m_format(m, uuid, s->bytes);
+	maxe = s->cur->sb.max_extents;
+	CHECK(s->cur->sb.max_objects == 1024 && maxe == 4096,
+	      "32 MiB: %u objects, %u extents", s->cur->sb.max_objects, maxe);
+	/*
+	 * Fragment: a1 b1 ... a8 b8 at the end, the a's removed, one 8-page
+	 * object F over their holes, the b's removed: 16 more extents and
+	 * one more object a round.
+	 */
+	while (s->cur->sb.nr_extents + 17 < maxe && !t_fail) {
+		for (i = 0; i < 16; i++) {
+			snprintf(name, sizeof(name), "%c%u", i & 1 ? 'b' : 'a', i / 2);
+			do_put(s, m, name, FB_OBJ_BLOB, PAGE, 1);
+		}
+		for (i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "a%u", i);
+			do_rm(s, m, name);
+		}
+		snprintf(name, sizeof(name), "F%u", cycle++);
+		do_put(s, m, name, FB_OBJ_BLOB, 8 * PAGE, 1);
+		for (i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "b%u", i);
+			do_rm(s, m, name);
+		}
+	}
+	/* One object over all the holes, then the tail one page at a time. */
+	for (i = 0, holes = 0; i + 1 < s->cur->sb.nr_extents; i++)
+		holes += s->cur->ext[i].owner == FB_EXT_FREE;
+	CHECK(do_put(s, m, "holes", FB_OBJ_BLOB, (uint64_t)holes * PAGE, 1) == 0,
+	      "fill %u holes", holes);
+	for (i = 0; s->cur->sb.nr_extents < maxe && !t_fail; i++) {
+		snprintf(name, sizeof(name), "t%u", i);
+		CHECK(do_put(s, m, name, FB_OBJ_BLOB, PAGE, 1) == 0, "%s", name);
+	}
+	verify(s, m, "extent table full", 0);
+	CHECK(s->cur->sb.nr_extents == maxe, "%u extents", s->cur->sb.nr_extents);
+	before = s->nstores;
+	ret = k_put(s, "over", FB_OBJ_BLOB, PAGE, 1, 1);
+	CHECK(ret == -ENOSPC, "extent %u accepted: %d", maxe + 1, ret);
+	CHECK(s->nstores == before, "refused put wrote to the region");
+	verify(s, m, "extent table full, one more refused", 0);
+	note("extent table: %u of %u used by %d objects; one more: ENOSPC, nothing written",
+	     s->cur->sb.nr_extents, maxe, m->n);
+	/* Removing the last object gives room again. */
+	snprintf(name, sizeof(name), "t%u", i - 1);
+	do_rm(s, m, name);
+	CHECK(do_put(s, m, "over", FB_OBJ_BLOB, PAGE, 1) == 0, "put after rm");
+	do_attach(s, m);
+	verify(s, m, "extent table full, rebooted", 0);
+	free(m);
+	sim_free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* 11. A full-size table: 4,096 objects, cut points and bit flips       */
+
+static void test_scale(long nflips)
+{
+	struct sim *s = sim_new(256 * MiB);
+	struct model *m = xcalloc(1, sizeof(*m));
+	struct lstate *pre[2];
+	char name[FB_NAME_MAX];
+	uint8_t uuid[16];
+	unsigned long before;
+	uint64_t meta_bits, bit;
+	long n0;
+	int i, ret, slot;
+
+	cut_before = aligned_alloc(PAGE, s->bytes);
+	cut_img = aligned_alloc(PAGE, s->bytes);
+	cut_exp = xcalloc(4, sizeof(*cut_exp));
+	for (i = 0; i < 4; i++)
+		cut_L[i] = xcalloc(1, sizeof(*cut_L[i]));
+	make_uuid(uuid);
+	k_format(s, uuid);
+	m_format(m, uuid, s->bytes);
+	CHECK(m->max_objects == 4096, "256 MiB: %u objects", m->max_objects);
+	for (i = 0; i < 4095 && !t_fail; i++) {
+		snprintf(name, sizeof(name), "o%04d", i);
+		ret = do_put(s, m, name, i % 7 ? FB_OBJ_BLOB : FB_OBJ_BOOT,
+			     (uint64_t)(i % 5) * 1500, i % 11 ? 1 : 4);
+		CHECK(ret == 0, "put %s: %d", name, ret);
+	}
+	for (i = 100; i < 4095; i += 500) {
+		snprintf(name, sizeof(name), "o%04d", i);
+		do_rm(s, m, name);
+	}
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "vm%d", i);
+		do_put(s, m, name, FB_OBJ_GUEST, 3 * MiB, 512);
+	}
+	verify(s, m, "4,095 objects", 1);
+	note("scale: %d objects, %u extents", m->n, s->cur->sb.nr_extents);
+
+	cut_put(s, m, "put the 4,096th object", "last", 5000, 1);
+	CHECK(m->n == 4096, "%d objects", m->n);
+	before = s->nstores;
+	ret = k_put(s, "one-more", FB_OBJ_BLOB, 1, 1, 1);
+	CHECK(ret == -EMFILE, "object 4,097 accepted: %d", ret);
+	CHECK(s->nstores == before, "refused put wrote to the region");
+	verify(s, m, "4,096 objects, one more refused", 0);
+	cut_rm(s, m, "rm in a full table", "o2000");
+	cut_put(s, m, "put replace in the table", "o3000", 9000, 1);
+	cut_attach(s, m, "attach with 4,096 objects");
+	cut_put(s, m, "put into the last slot", "again", 3 * PAGE, 1);
+
+	/* Bit flips over both roots and both table copies. */
+	pre[0] = xcalloc(1, sizeof(*pre[0]));
+	pre[1] = xcalloc(1, sizeof(*pre[1]));
+	do_put(s, m, "flip", FB_OBJ_BLOB, 77, 1);
+	verify(s, m, "flip base", 0);
+	slot = s->slot;
+	for (i = 0; i < 2; i++) {
+		char why[FB_WHY_MAX] = "";
+
+		CHECK(!fb_copy_validate(&s->r, i, s->scratch, why),
+		      "copy %d: %s", i, why);
+		lstate_of_meta(s->mem, meta_at(s->mem, s->bytes, i), pre[i]);
+	}
+	flips_total = flips_rollback = flips_damaged = 0;
+	for (i = 0; i < 2; i++)
+		for (bit = 0; bit < 64 * 8; bit++)
+			flip_one(s, (uint64_t)i * FB_META_BYTES * 8 + bit, pre, slot);
+	n0 = flips_total;
+	meta_bits = 8ull * s->cur->sb.table_bytes;
+	for (i = 0; i < nflips; i++) {
+		int copy = (int)rnd(2);
+
+		if (rnd(4)) {	/* a table block */
+			bit = rnd(meta_bits);
+			flip_table(s, copy, bit, pre, slot);
+		} else {
+			flip_one(s, (uint64_t)copy * FB_META_BYTES * 8 +
+				 rnd(FB_META_BYTES * 8), pre, slot);
+		}
+	}
+	verify(s, m, "after the flips", 0);
+	note("scale bit flips: %ld superblock + %ld random (3/4 in the tables): %ld damaged, %ld fell back, %ld kept the current state",
+	     n0, flips_total - n0, flips_damaged, flips_rollback,
+	     flips_total - flips_damaged - flips_rollback);
+	CHECK(flips_damaged == 0, "%ld flips left the store damaged",
+	      flips_damaged);
+	free(pre[0]);
+	free(pre[1]);
+	free(cut_before);
+	free(cut_img);
+	free(cut_exp);
+	for (i = 0; i < 4; i++)
+		free(cut_L[i]);
+	free(m);
+	sim_free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* 12. A region of 16 TiB and more (a sparse file)                      */
+
+static void test_huge(void)
+{
+	static const uint64_t sizes[] = {
+		16ull << 40,			/* 2^32 data pages and more */
+		(16ull << 40) + (64ull << 20),
+		32ull << 40,
+	};
+	/* tmpfs: ext4 files stop short of 16 TiB. */
+	char path[] = "/dev/shm/fb-unit-huge-XXXXXX";
+	unsigned int k;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint64_t bytes = sizes[k], dp;
+		struct fb_region r = { .bytes = bytes, .write = hostile_write };
+		struct fb_attach_result res;
+		struct fb_meta *w = meta_new(bytes), *c;
+		uint64_t *scratch = xcalloc(FB_SCRATCH_U64, sizeof(uint64_t));
+		char nm[FB_NAME_MAX], why[FB_WHY_MAX] = "";
+		const struct fb_extent *e;
+		uint8_t uuid[16];
+		uint32_t cur = 0;
+		int fd, slot = -1, idx, ret;
+
+		fd = mkstemp(path);
+		if (fd < 0 || ftruncate(fd, (off_t)bytes)) {
+			failf("sparse file of %llu bytes: %s",
+			      (unsigned long long)bytes, strerror(errno));
+			return;
+		}
+		unlink(path);
+		strcpy(path, "/dev/shm/fb-unit-huge-XXXXXX");
+		r.base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      fd, 0);
+		close(fd);
+		if (r.base == MAP_FAILED) {
+			failf("mmap of %llu bytes: %s",
+			      (unsigned long long)bytes, strerror(errno));
+			return;
+		}
+		make_uuid(uuid);
+		CHECK(fb_meta_init(w, bytes, uuid, 1) == 0, "init");
+		dp = fb_data_pages(w);
+		CHECK(dp == (bytes - FB_DATA_OFFSET - 2ull * w->sb.table_bytes) >> 12 &&
+		      w->sb.max_objects == FB_OBJECTS_LIMIT,
+		      "%llu data pages, %u objects", (unsigned long long)dp,
+		      w->sb.max_objects);
+		CHECK(bytes == 16ull << 40 || dp > 0xffffffffull,
+		      "%llu data pages", (unsigned long long)dp);
+		fb_boot_record(w, FB_REASON_FIRST, 1, "rel", NULL);
+		/* An object all but 16 GiB, then a 2 MiB aligned 8 GiB guest. */
+		pad_name(nm, "low");
+		ret = fb_obj_alloc(w, nm, FB_OBJ_BLOB, (dp - (1ull << 22)) << 12,
+				   1, &idx);
+		CHECK(ret == 0, "alloc of all but 16 GiB: %d", ret);
+		pad_name(nm, "guest");
+		ret = fb_obj_alloc(w, nm, FB_OBJ_GUEST, 8ull << 30, 512, &idx);
+		CHECK(ret == 0, "8 GiB guest at the end: %d", ret);
+		cur = 0;
+		e = fb_obj_next_extent(w, idx, &cur);
+		CHECK(e && e->start % 512 == 0 && e->pages == 1ull << 21 &&
+		      (dp < (1ull << 32) + (1ull << 22) || e->start > 0xffffffffull),
+		      "guest extent at page %#llx",
+		      e ? (unsigned long long)e->start : 0ull);
+		c = meta_new(bytes);
+		fb_meta_copy(c, w);
+		pad_name(nm, "too-big");
+		ret = fb_obj_alloc(w, nm, FB_OBJ_BLOB, dp << 12, 1, &idx);
+		CHECK(ret == -ENOSPC, "alloc of the whole area after others: %d",
+		      ret);
+		/* Discard the refused alloc (c is the state before it). */
+		fb_meta_sync(w, c);
+		fb_commit(&r, &slot, w);
+		fb_meta_sync(c, w);
+		fb_commit(&r, &slot, c);
+		fb_attach(&r, scratch, &res);
+		CHECK(res.state == FB_STATE_READY && res.slot == slot &&
+		      res.other_ok, "%llu TiB: state %d slot %d (%s)",
+		      (unsigned long long)(bytes >> 40), res.state, res.slot,
+		      res.why);
+		CHECK(!fb_copy_validate(&r, !slot, scratch, why), "other copy: %s",
+		      why);
+		note("%llu TiB region (+%llu MiB): %llu data pages, %u objects, tables %u KiB at %#llx",
+		     (unsigned long long)(bytes >> 40),
+		     (unsigned long long)((bytes & ((1ull << 40) - 1)) >> 20),
+		     (unsigned long long)dp, w->sb.max_objects,
+		     w->sb.table_bytes >> 10,
+		     (unsigned long long)w->sb.table_offset);
+		munmap(r.base, bytes);
+		meta_free(w);
+		meta_free(c);
+		free(scratch);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* 13. The CRC helpers big tables use                                   */
+
+static uint32_t crc_bits(uint32_t crc, const uint8_t *p, size_t len)
+{
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1));
+	}
+	return crc;
+}
+
+static void test_crc_big(void)
+{
+	static uint8_t buf[70000];
+	uint64_t len;
+	int i;
+
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (uint8_t)rnd64();
+	/* The sliced CRC against a bitwise one, every alignment and tail. */
+	for (i = 0; i < 200; i++) {
+		size_t off = rnd(64), n = rnd(5000);
+		uint32_t seed = (uint32_t)rnd64();
+
+		CHECK(fb_crc32c(seed, buf + off, n) == crc_bits(seed, buf + off, n),
+		      "sliced CRC differs at offset %zu length %zu", off, n);
+	}
+	memset(buf, 0, sizeof(buf));
+	for (len = 0; len < sizeof(buf); len = len * 3 + 1) {
+		uint32_t seed = (uint32_t)rnd64();
+
+		CHECK(fb_crc32c_zeros(seed, len) == fb_crc32c(seed, buf, len),
+		      "zero extension of %llu bytes", (unsigned long long)len);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 
 static long env_long(const char *name, long def)
 {
@@ -1871,11 +2353,22 @@ int main(void)
 		{ "bit flips in the metadata copies", 5 },
 		{ "random operations with random cuts", 6 },
 		{ "hostile metadata", 7 },
+		{ "stores without big tables: round trip, cut points, random ops", 8 },
+		{ "upgrade to big tables: every cut point, end in use refused", 9 },
+		{ "limits: extent table reached exactly, then one more", 10 },
+		{ "4,096 objects: limit, cut points and bit flips", 11 },
+		{ "regions of 16 TiB and more (sparse files)", 12 },
+		{ "sliced CRC32C and zero extension", 13 },
 	};
 	int ntests = (int)(sizeof(tests) / sizeof(tests[0]));
 	long seed = env_long("FB_UNIT_SEED", 1);
 	long nops = env_long("FB_UNIT_OPS", 10000);
 	long nflips = env_long("FB_UNIT_FLIPS", 2000);
+	long only = env_long("FB_UNIT_ONLY", 0);
+
+	cut_stride = env_long("FB_UNIT_CUT_STRIDE", 1);
+	if (cut_stride < 1)
+		cut_stride = 1;
 	int i, passed = 0, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1887,6 +2380,12 @@ int main(void)
 	for (i = 0; i < ntests; i++) {
 		clock_t t0 = clock();
 
+		if (only && only != tests[i].id) {
+			printf("ok %d - %s # SKIP FB_UNIT_ONLY=%ld\n", i + 1,
+			       tests[i].name, only);
+			passed++;
+			continue;
+		}
 		rng = (uint64_t)seed * 0x100000001b3ull + (uint64_t)i;
 		t_fail = 0;
 		t_diag = 0;
@@ -1898,6 +2397,12 @@ int main(void)
 		case 5: test_flips(nflips); break;
 		case 6: test_random(nops); break;
 		case 7: test_hostile(); break;
+		case 8: test_v1(nops / 4); break;
+		case 9: test_upgrade(); break;
+		case 10: test_limits(); break;
+		case 11: test_scale(nflips / 4); break;
+		case 12: test_huge(); break;
+		case 13: test_crc_big(); break;
 		}
 		note("%.1f s", (double)(clock() - t0) / CLOCKS_PER_SEC);
 		if (t_fail) {
