@@ -307,6 +307,11 @@ struct fb_meta_v1 {
  * ``fastboot format --upgrade`` turns a store without big tables into one
  * with, keeping every object: the tables take the end of the data area,
  * which must be free, and two commits write both copies, each crash-safe.
+ *
+ * Room to grow: the table geometry is recorded in the superblock, and a
+ * later feature bit may add a table after the extents (per-object digest
+ * trees, say) or change the sizing rule; a module that does not know the
+ * bit refuses such a store through the masks instead of misreading it.
  */
 #define FB_TABLE_BLOCK		4096u
 #define FB_ROOT_CRCS		((FB_META_BYTES - 4096) / 4)
