@@ -113,6 +113,8 @@ stage_1() {
 
 stage_2() {
 	scale_checks update
+	# The panic notifier seals the store before the crash kernel runs.
+	echo Y >/sys/module/kernel/parameters/crash_kexec_post_notifiers
 	panic_to_next_stage
 }
 
