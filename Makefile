@@ -256,7 +256,7 @@ check-long: deps
 # ---------------------------------------------------------------------------
 # Benchmarks (scripts/bench.sh, selftests/bench/).
 #
-#   make bench   update reboot, crash recovery, VM blackout and store
+#   make bench   update reboot, crash recovery, VM blackout, store and scale
 #                throughput, measured in the VM test bed; writes
 #                results/bench.md, results/bench.json and results/bench.png.
 #                Reports, never gates.  BENCH_REPS (default 5) and
