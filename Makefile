@@ -260,7 +260,7 @@ check-long: deps
 #                throughput, measured in the VM test bed; writes
 #                results/bench.md, results/bench.json and results/bench.png.
 #                Reports, never gates.  BENCH_REPS (default 5) and
-#                BENCH_SECTIONS (default "update crash vm store") select;
+#                BENCH_SECTIONS (default "update crash vm store scale") select;
 #                BENCH_VM=0 skips the VM blackout section (nested QEMU,
 #                25 to 45 minutes of the run).
 # ---------------------------------------------------------------------------
