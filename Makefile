@@ -97,7 +97,8 @@ FB_CONFIGS := default/fastboot:default/fastboot:0644 \
 	kernel/zz-fastboot:kernel/postinst.d/zz-fastboot:0755 \
 	kernel/zz-fastboot:kernel/postrm.d/zz-fastboot:0755
 # Under INITRAMFSDIR, from packaging/initramfs-tools/.
-FB_INITRAMFS := hooks/fastboot scripts/init-top/fastboot
+FB_INITRAMFS := hooks/fastboot scripts/init-top/fastboot scripts/init-bottom/fastboot \
+	scripts/fastboot-functions
 FB_DKMS_FILES := Kbuild dkms.conf kmod/Kbuild \
 	$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h kmod/uapi/*.h)
 # Paths in the units and scripts, for another PREFIX or SYSCONFDIR.

@@ -5,6 +5,8 @@
 # host's own headers), Debian 13 (trixie, 6.12) and sid.
 #
 # Usage: scripts/kernels.sh [--print-kver] SUITE...     (run from anywhere)
+#        scripts/kernels.sh --chroot SUITE...    only prepare each chroot
+#                                                (trixie, sid) and print its path
 #
 # For each SUITE:
 #   bookworm     uses the host's linux-headers-$KVER and /boot/vmlinuz-$KVER
@@ -206,10 +208,12 @@ build_suite() {
 }
 
 SUITES=()
+CHROOT_ONLY=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--print-kver) PRINT_KVER=1; shift ;;
-	-h|--help) sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--chroot) CHROOT_ONLY=1; shift ;;
+	-h|--help) sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$1'" ;;
 	*) SUITES+=("$1"); shift ;;
 	esac
@@ -217,6 +221,11 @@ done
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(bookworm trixie sid)
 
 for s in "${SUITES[@]}"; do
+	if [ "$CHROOT_ONLY" = 1 ]; then
+		prepare_chroot "$s"
+		echo "$CHROOT"
+		continue
+	fi
 	build_suite "$s"
 	chroot_umount_all
 done

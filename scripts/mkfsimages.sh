@@ -15,9 +15,12 @@
 #                 missing): what fastboot update must record
 #   fs1.data1.offset  the byte offset of data1's first block in fs1.erofs
 #                 (uncompressed erofs keeps file data block-aligned)
+# big.erofs (BIG MiB of random files f1.., with big.sums and big.root)
+# makes byref-mount's image larger than its crash reservation.
 # Rebuilt when missing or older than this script.  Needs mkfs.erofs
 # (erofs-utils) and mksquashfs (squashfs-tools): scripts/deps.sh.
 set -eu
+BIG=192
 
 OUT=${1:?usage: $0 OUT.tar}
 if [ -f "$OUT" ] && [ "$OUT" -nt "$0" ]; then
@@ -82,6 +85,16 @@ head -c 1048576 /dev/urandom >"$T/sq/sq.data"
 mksquashfs "$T/sq" "$T/out/fs.sqfs" -noappend -quiet -all-root >/dev/null
 (cd "$T/sq" && sha256sum sq.txt sq.data) >"$T/out/sq.sums"
 root_of "$T/out/fs.sqfs" >"$T/out/sq.root"
+# big.erofs: BIG MiB of random files, so that the image is larger than
+# the scenario's crash reservation (fbtest-vm: FB_VM_CRASHKERNEL)
+mkdir -p "$T/big"
+for i in $(seq 1 $((BIG / 16))); do
+	head -c 16777216 /dev/urandom >"$T/big/f$i"
+done
+mkfs.erofs --quiet --all-root "$T/out/big.erofs" "$T/big" >/dev/null
+(cd "$T/big" && sha256sum f*) >"$T/out/big.sums"
+root_of "$T/out/big.erofs" >"$T/out/big.root"
+rm -rf "$T/big"
 tar -C "$T/out" -cf "$OUT.tmp" .
 mv "$OUT.tmp" "$OUT"
 echo "mkfsimages: $OUT: $(ls "$T/out" | tr '\n' ' ')"

@@ -21,12 +21,32 @@
 # The image is rebuilt only when an input changed (OUT.img.stamp).
 #
 # Env: QEMU (default /usr/bin/qemu-system-x86_64), L2_KERNEL (default
-#      /boot/vmlinuz-$KVER), KVER (default 6.1.0-56-amd64), CC (default gcc)
+#      /boot/vmlinuz-$KVER), KVER (default 6.1.0-56-amd64), CC (default gcc),
+#      L2_SUITE (e.g. trixie: the QEMU, its libraries and firmware come
+#      from the chroot of scripts/kernels.sh --chroot SUITE, with
+#      qemu-system-x86 installed there once: Debian 13's QEMU 10, which
+#      has the migration mode cpr-reboot; the rest is as without it)
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 OUT.img" >&2; exit 2; }
 OUT=$1
 KVER=${KVER:-6.1.0-56-amd64}
+SYSROOT=""
+if [ -n "${L2_SUITE:-}" ]; then
+	# shellcheck source=scripts/chroot-lib.sh
+	. scripts/chroot-lib.sh
+	SYSROOT=$(scripts/kernels.sh --chroot "$L2_SUITE" | tail -n 1)
+	[ -d "$SYSROOT" ] || { echo "mkl2disk: error: no $L2_SUITE chroot" >&2; exit 1; }
+	if [ ! -x "$SYSROOT/usr/bin/qemu-system-x86_64" ]; then
+		echo "mkl2disk: installing qemu-system-x86 in $SYSROOT" >&2
+		chroot_mount "$SYSROOT" proc
+		in_chroot "$SYSROOT" apt-get update -qq
+		in_chroot "$SYSROOT" apt-get install -y -qq qemu-system-x86 >/dev/null
+		rm -f "$SYSROOT"/var/cache/apt/archives/*.deb
+		chroot_umount_all
+	fi
+	QEMU=$SYSROOT/usr/bin/qemu-system-x86_64
+fi
 QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
 L2_KERNEL=${L2_KERNEL:-/boot/vmlinuz-$KVER}
 CC=${CC:-gcc}
@@ -41,23 +61,37 @@ die() { echo "mkl2disk: error: $*" >&2; exit 1; }
 [ -r "$L2_KERNEL" ] || die "$L2_KERNEL not readable"
 command -v mkfs.ext4 >/dev/null || PATH=$PATH:/sbin:/usr/sbin
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found (apt install e2fsprogs)"
-# QEMU's module directory: where the package installed accel-tcg-x86_64.so.
-ACCEL=$(dpkg -L qemu-system-x86 qemu-system-modules-opengl 2>/dev/null |
-	grep '/accel-tcg-x86_64\.so$' | head -n 1 || true)
-[ -n "$ACCEL" ] || ACCEL=$(find /usr/lib -name accel-tcg-x86_64.so 2>/dev/null | head -n 1)
-[ -n "$ACCEL" ] || die "accel-tcg-x86_64.so not found (dpkg -L qemu-system-x86)"
+# QEMU's module directory: where the package installed accel-tcg-x86_64.so
+# (QEMU 7.2; Debian's QEMU 10 has TCG built in).
+if [ -z "$SYSROOT" ]; then
+	ACCEL=$(dpkg -L qemu-system-x86 qemu-system-modules-opengl 2>/dev/null |
+		grep '/accel-tcg-x86_64\.so$' | head -n 1 || true)
+	[ -n "$ACCEL" ] || ACCEL=$(find /usr/lib -name accel-tcg-x86_64.so 2>/dev/null | head -n 1)
+	[ -n "$ACCEL" ] || die "accel-tcg-x86_64.so not found (dpkg -L qemu-system-x86)"
+else
+	ACCEL=$(find "$SYSROOT/usr/lib" -name accel-tcg-x86_64.so 2>/dev/null | head -n 1)
+fi
 
+# libs_of FILE: the libraries FILE loads (in SYSROOT, ldd runs there)
 libs_of() {
-	ldd "$1" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'
+	if [ -n "$SYSROOT" ]; then
+		chroot "$SYSROOT" ldd "${1#"$SYSROOT"}" |
+			awk -v r="$SYSROOT" '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print r $i }'
+	else
+		ldd "$1" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'
+	fi
 }
 
 # Inputs: the binaries and their libraries, firmware, kernel, sources.
 inputs() {
 	{
-		echo "$QEMU"; libs_of "$QEMU"; echo "$ACCEL"; libs_of "$ACCEL"
+		echo "$QEMU"; libs_of "$QEMU"
+		[ -z "$ACCEL" ] || { echo "$ACCEL"; libs_of "$ACCEL"; }
 		echo "$L2_KERNEL" "$TICKER_SRC" $MBTICKER_SRC "$0"
-		for f in $FW_QEMU; do echo "/usr/share/qemu/$f"; done
-		ls -d /usr/share/seabios/*
+		for f in $FW_QEMU; do
+			[ -e "$SYSROOT/usr/share/qemu/$f" ] && echo "$SYSROOT/usr/share/qemu/$f"
+		done
+		ls -d "$SYSROOT"/usr/share/seabios/*
 	} | sort -u | xargs stat -L -c '%n %s %Y'
 }
 STAMP=$(inputs | sha256sum | cut -d' ' -f1)
@@ -67,18 +101,18 @@ if [ -f "$OUT" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$STAMP" ]; then
 fi
 
 ST=$(mktemp -d "${TMPDIR:-/tmp}/fb-l2disk.XXXXXX")
-trap 'rm -rf "$ST"' EXIT INT TERM
+trap 'rm -rf "$ST"; [ -z "$SYSROOT" ] || chroot_umount_all' EXIT INT TERM
 mkdir -p "$ST/bin" "$ST/lib/qemu" "$ST/share" "$ST/l2/root/dev" "$ST/l2/root/proc"
 
 cp "$QEMU" "$ST/bin/qemu-system-x86_64"
-for l in $(libs_of "$QEMU") $(libs_of "$ACCEL"); do
+for l in $(libs_of "$QEMU") ${ACCEL:+$(libs_of "$ACCEL")}; do
 	cp -L "$l" "$ST/lib/$(basename "$l")"
 done
-cp "$ACCEL" "$ST/lib/qemu/"
+[ -z "$ACCEL" ] || cp "$ACCEL" "$ST/lib/qemu/"
 for f in $FW_QEMU; do
-	[ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$ST/share/"
+	[ -e "$SYSROOT/usr/share/qemu/$f" ] && cp -L "$SYSROOT/usr/share/qemu/$f" "$ST/share/"
 done
-cp -L /usr/share/seabios/* "$ST/share/"
+cp -L "$SYSROOT"/usr/share/seabios/* "$ST/share/"
 [ -f "$ST/lib/ld-linux-x86-64.so.2" ] || die "no ld-linux-x86-64.so.2 among QEMU's libraries"
 
 # L2 kernel: the ELF vmlinux inside the bzImage (xz, gzip or zstd), as the
@@ -129,4 +163,4 @@ rm -f "$OUT.tmp"
 mkfs.ext4 -q -F -L fbl2 -d "$ST" "$OUT.tmp" "${size_kb}k" >/dev/null
 mv "$OUT.tmp" "$OUT"
 echo "$STAMP" >"$OUT.stamp"
-echo "mkl2disk: wrote $OUT ($((size_kb / 1024)) MiB: QEMU $("$QEMU" --version | head -n 1 | awk '{print $4}'), $(du -h "$ST/l2/vmlinux" | cut -f1) vmlinux)"
+echo "mkl2disk: wrote $OUT ($((size_kb / 1024)) MiB: QEMU $("$ST/qemu" --version | head -n 1 | awk '{print $4}'), $(du -h "$ST/l2/vmlinux" | cut -f1) vmlinux)"

@@ -17,7 +17,8 @@
 # Env: KVER (default 6.1.0-56-amd64), QEMU (default qemu-system-x86_64),
 #      FB_VM_MEM (default 2G), FB_VM_SMP (default 2), FB_VM_CPU (default max),
 #      FB_VM_REGION (store region SIZE@ADDR for memmap= and fastboot.region=,
-#      default 256M@0x40000000), FB_VM_REBOOT=1 (no -no-reboot: a guest
+#      default 256M@0x40000000), FB_VM_CRASHKERNEL (crashkernel=, default
+#      384M), FB_VM_REBOOT=1 (no -no-reboot: a guest
 #      reboot goes through the firmware, SeaBIOS, and boots -kernel again),
 #      FB_VM_STORE_CMDLINE (replaces the store's fragments, memmap=,
 #      crashkernel= and fastboot.region=, e.g. with what a host's GRUB
@@ -77,7 +78,7 @@ done
 # with "IO-APIC + timer doesn't work" (seen in a kdump boot, where every
 # next stage also inherits this command line).  KVM guests skip the check
 # for the same reason.
-STORE_CMDLINE=${FB_VM_STORE_CMDLINE-memmap=${REGION%@*}\$${REGION#*@} crashkernel=384M fastboot.region=$REGION}
+STORE_CMDLINE=${FB_VM_STORE_CMDLINE-memmap=${REGION%@*}\$${REGION#*@} crashkernel=${FB_VM_CRASHKERNEL:-384M} fastboot.region=$REGION}
 CMDLINE="console=ttyS0 panic=-1 loglevel=4 watchdog_thresh=30 no_timer_check $STORE_CMDLINE $EXTRA"
 
 mkdir -p "$(dirname "$LOG")"

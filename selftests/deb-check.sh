@@ -157,6 +157,8 @@ for p in /usr/sbin/fastboot /usr/share/man/man8/fastboot.8.gz \
 	/etc/kernel/postinst.d/zz-fastboot /etc/kernel/postrm.d/zz-fastboot \
 	/usr/share/initramfs-tools/hooks/fastboot \
 	/usr/share/initramfs-tools/scripts/init-top/fastboot \
+	/usr/share/initramfs-tools/scripts/init-bottom/fastboot \
+	/usr/share/initramfs-tools/scripts/fastboot-functions \
 	/usr/share/doc/fastboot/copyright; do
 	check "fastboot ships $p" grep -qx "$p" "$tmp/tool.list"
 done
@@ -166,6 +168,7 @@ check "fastboot: the hooks and scripts are executable, the GRUB fragment is not"
 		grep -qx -- '-rwxr-xr-x /etc/kernel/postrm.d/zz-fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/hooks/fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/scripts/init-top/fastboot' '$tmp/tool.modes' &&
+		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/scripts/init-bottom/fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rw-r--r-- /etc/default/grub.d/fastboot.cfg' '$tmp/tool.modes'"
 check "fastboot ships no module source" sh -c "! grep -q '^/usr/src' '$tmp/tool.list'"
 src=/usr/src/fastboot-$VER
@@ -293,7 +296,8 @@ initrd=/boot/initrd.img-$KVER
 if [ -e "$initrd" ] && [ -e "/boot/vmlinuz-$KVER" ] && command -v lsinitramfs >/dev/null 2>&1; then
 	lsinitramfs "$initrd" >"$tmp/initrd.list" 2>&1
 	for p in "usr/lib/modules/$KVER/updates/dkms/fastboot.ko" usr/sbin/fastboot \
-		conf/fastboot.conf scripts/init-top/fastboot; do
+		conf/fastboot.conf scripts/init-top/fastboot scripts/init-bottom/fastboot \
+		scripts/fastboot-functions etc/fastboot/boot; do
 		check "the installation's update-initramfs put /$p into $initrd" \
 			grep -qx "$p" "$tmp/initrd.list"
 	done
@@ -362,7 +366,9 @@ check "after remove: the GRUB fragment and the kernel hooks are kept (conffiles)
 	-a -x /etc/kernel/postrm.d/zz-fastboot
 check "after remove: the initramfs-tools hook and script are gone" \
 	test ! -e /usr/share/initramfs-tools/hooks/fastboot -a \
-	! -e /usr/share/initramfs-tools/scripts/init-top/fastboot
+	! -e /usr/share/initramfs-tools/scripts/init-top/fastboot -a \
+	! -e /usr/share/initramfs-tools/scripts/init-bottom/fastboot -a \
+	! -e /usr/share/initramfs-tools/scripts/fastboot-functions
 # With the tool gone the kept files do nothing: a kernel installation, an
 # update-grub are as without fastboot.
 out=$(DEB_MAINT_PARAMS="'configure'" /etc/kernel/postinst.d/zz-fastboot "$KVER" 2>&1)

@@ -13,7 +13,11 @@
 #     stderr and in syslog, always exits 0;
 #   - the init-top script with a stand-in modprobe: loads the module only
 #     when a region is configured, logs one kernel log line, exits 0 when
-#     modprobe fails;
+#     modprobe fails; with fastboot.byref= (stand-in tool, reboot, panic):
+#     runs fastboot boot, and when that or the module fails never boots
+#     on: FASTBOOT_BOOT_FALLBACK firmware (reboot -f) or shell (panic);
+#   - the init-bottom script: moves the mounts under /run/fastboot/mnt onto
+#     the root (stand-in mount), the fallback when a directory is missing;
 #   - mkinitramfs with the hook (when initramfs-tools and a kernel's
 #     modules are here): the initrd is made although fastboot.ko is not
 #     built for that kernel, and carries the tool, the region and the
@@ -43,6 +47,7 @@ skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 
 echo "KTAP version 1"
 scripts="packaging/initramfs-tools/hooks/fastboot packaging/initramfs-tools/scripts/init-top/fastboot
+	packaging/initramfs-tools/scripts/init-bottom/fastboot packaging/initramfs-tools/scripts/fastboot-functions
 	packaging/kernel/zz-fastboot packaging/grub/fastboot.cfg"
 if command -v shellcheck >/dev/null 2>&1; then
 	for s in $scripts; do
@@ -55,7 +60,8 @@ if command -v shellcheck >/dev/null 2>&1; then
 else
 	skip "shellcheck the scripts" "no shellcheck"
 fi
-for s in packaging/initramfs-tools/hooks/fastboot packaging/initramfs-tools/scripts/init-top/fastboot; do
+for s in packaging/initramfs-tools/hooks/fastboot packaging/initramfs-tools/scripts/init-top/fastboot \
+	packaging/initramfs-tools/scripts/init-bottom/fastboot; do
 	check "$s prereqs: prints its (empty) PREREQ and exits 0" \
 		test "$(sh "$s" prereqs; echo "rc=$?")" = "$(printf '\nrc=0')"
 done
@@ -215,15 +221,42 @@ if [ -e "$FAKE_DIR/modprobe.fails" ]; then
 fi
 EOT
 chmod +x "$t/bin/modprobe"
-printf 'log_warning_msg() { echo "W: $*" >&2; }\n' >"$t/functions"
-sed -e "s|/scripts/functions|$t/functions|" -e "s|/conf/fastboot.conf|$t/fastboot.conf|g" \
-	-e "s|/proc/cmdline|$t/cmdline|" -e "s|/dev/kmsg|$t/kmsg|g" \
-	packaging/initramfs-tools/scripts/init-top/fastboot >"$t/init-top"
-# inittop REGION OPTIONS CMDLINE: run it; calls in $t/modprobe.calls.
+cat >"$t/functions" <<'EOT'
+log_warning_msg() { echo "W: $*" >&2; }
+log_failure_msg() { echo "E: $*" >&2; }
+panic() { echo "PANIC: $*" >&2; echo "$*" >"$FAKE_DIR/panic"; }
+sleep() { :; }
+EOT
+# stand-ins for the tool (fastboot boot), reboot and mount
+cat >"$t/bin/fastboot" <<'EOT'
+#!/bin/sh
+echo "$*" >>"$FAKE_DIR/fastboot.calls"
+if [ -e "$FAKE_DIR/boot.fails" ]; then
+	echo "fastboot: boot: apps: b:3f5a is corrupted: its SHA-256 does not match the image record; refusing to boot a partial image" >&2
+	exit 1
+fi
+echo "fastboot: boot: img.2: 2 modules in place under / (16.0 MiB read from the store, SHA-256 checked; 3 entries; 1 mounted, verified as read) in 0.20 s"
+EOT
+printf '#!/bin/sh\necho "$*" >>"$FAKE_DIR/reboot.calls"\n' >"$t/bin/reboot"
+printf '#!/bin/sh\necho "$*" >>"$FAKE_DIR/mount.calls"\n' >"$t/bin/mount"
+chmod +x "$t/bin/fastboot" "$t/bin/reboot" "$t/bin/mount"
+# the scripts as installed, their paths pointing into $t
+ifsed() {
+	sed -e "s|/scripts/functions|$t/functions|" -e "s|/scripts/fastboot-functions|$t/fastboot-functions|" \
+		-e "s|/conf/fastboot.conf|$t/fastboot.conf|g" -e "s|/proc/cmdline|$t/cmdline|" \
+		-e "s|/proc/mounts|$t/mounts|" -e "s|/proc/sysrq-trigger|$t/sysrq|" \
+		-e "s|/dev/kmsg|$t/kmsg|g" -e "s|/usr/sbin/fastboot|$t/bin/fastboot|g" \
+		-e "s|/run/fastboot|$t/run/fastboot|g" "$1"
+}
+ifsed packaging/initramfs-tools/scripts/fastboot-functions >"$t/fastboot-functions"
+ifsed packaging/initramfs-tools/scripts/init-top/fastboot >"$t/init-top"
+ifsed packaging/initramfs-tools/scripts/init-bottom/fastboot >"$t/init-bottom"
+# inittop REGION OPTIONS CMDLINE [FALLBACK]: run it; calls in
+# $t/{modprobe,fastboot,reboot}.calls, a panic's message in $t/panic.
 inittop() {
-	rm -f "$t/modprobe.calls"
+	rm -f "$t/modprobe.calls" "$t/fastboot.calls" "$t/reboot.calls" "$t/panic" "$t/sysrq"
 	: >"$t/kmsg"
-	printf '# hook\nregion=%s\noptions_region=%s\n' "$1" "$2" >"$t/fastboot.conf"
+	printf '# hook\nregion=%s\noptions_region=%s\nboot_fallback=%s\n' "$1" "$2" "${4:-}" >"$t/fastboot.conf"
 	printf '%s\n' "$3" >"$t/cmdline"
 	FAKE_DIR=$t PATH=$t/bin:$PATH sh "$t/init-top" 2>"$t/init.err"
 	echo $? >"$t/init.rc"
@@ -248,7 +281,64 @@ check "init-top: modprobe fails: exit 0 (the boot goes on)" test "$(cat "$t/init
 check "init-top: ... an error line in the kernel log with modprobe's words, a console warning" \
 	sh -c "grep -q '^<3>fastboot-initramfs: modprobe fastboot (region=256M@0x40000000 (FASTBOOT_REGION)) failed (exit 1: modprobe: ERROR: could not insert .fastboot.: Device or resource busy); booting on without the store' '$t/kmsg' &&
 		grep -q '^W: fastboot: the module did not load' '$t/init.err'"
-rm -f "$t/modprobe.fails" "$t/fastboot.conf" "$t/modprobe.calls"
+inittop 256M@0x40000000 no "root=/dev/vda fastboot.image=img.2"
+check "init-top: no fastboot.byref= (the image is all in the initrd): fastboot boot not run" \
+	test ! -e "$t/fastboot.calls"
+rm -f "$t/modprobe.fails"
+inittop 256M@0x40000000 no "root=/dev/vda fastboot.image=img.2 fastboot.byref=2"
+check "init-top: fastboot.byref=2: the module, then fastboot boot --root / --mount-root /run/fastboot/mnt" \
+	sh -c "test \"\$(cat '$t/fastboot.calls')\" = 'boot --root / --mount-root $t/run/fastboot/mnt' && test -s '$t/modprobe.calls'"
+check "init-top: ... exit 0, its line in the kernel log, no reboot" \
+	sh -c "test \$(cat '$t/init.rc') = 0 && grep -q '^<5>fastboot-initramfs: fastboot: boot: img.2: 2 modules in place' '$t/kmsg' && ! test -e '$t/reboot.calls'"
+touch "$t/boot.fails"
+inittop 256M@0x40000000 no "root=/dev/vda fastboot.image=img.2 fastboot.byref=2"
+check "init-top: fastboot boot fails: never boots on with part of the image: reboot -f (FASTBOOT_BOOT_FALLBACK default: firmware)" \
+	sh -c "test \"\$(cat '$t/reboot.calls' 2>/dev/null)\" = -f && test \$(cat '$t/init.rc') != 0"
+check "init-top: ... the kernel log and the console say why (its line)" \
+	sh -c "grep -q '^<2>fastboot-initramfs: .*cannot be put in place: fastboot boot failed (exit 1): fastboot: boot: apps: b:3f5a is corrupted.*FASTBOOT_BOOT_FALLBACK=firmware' '$t/kmsg' &&
+		grep -q '^E: fastboot: the image is incomplete: .*rebooting through the firmware' '$t/init.err'"
+check "init-top: ... if reboot returns, the kernel's: sysrq b" test "$(cat "$t/sysrq" 2>/dev/null)" = b
+inittop 256M@0x40000000 no "root=/dev/vda fastboot.image=img.2 fastboot.byref=2" shell
+check "init-top: FASTBOOT_BOOT_FALLBACK=shell: initramfs-tools' panic (its rescue shell), no reboot" \
+	sh -c "grep -q 'the image is incomplete: fastboot boot failed' '$t/panic' && ! test -e '$t/reboot.calls'"
+rm -f "$t/boot.fails"
+touch "$t/modprobe.fails"
+inittop 256M@0x40000000 no "root=/dev/vda fastboot.image=img.2 fastboot.byref=2"
+check "init-top: fastboot.byref= and the module does not load: the fallback, fastboot boot not run" \
+	sh -c "test -s '$t/reboot.calls' && ! test -e '$t/fastboot.calls' && grep -q 'modprobe fastboot .* failed' '$t/kmsg'"
+rm -f "$t/modprobe.fails"
+inittop "" no "root=/dev/vda fastboot.image=img.2 fastboot.byref=1"
+check "init-top: fastboot.byref= and no region configured in the initrd: the fallback" \
+	sh -c "test -s '$t/reboot.calls' && grep -q 'no region is configured' '$t/kmsg'"
+
+# --- the init-bottom script ----------------------------------------------------
+mnt=$t/run/fastboot/mnt
+# initbottom CMDLINE: run it with rootmnt=$t/root and $t/mounts
+initbottom() {
+	rm -f "$t/mount.calls" "$t/reboot.calls"
+	: >"$t/kmsg"
+	printf '%s\n' "$1" >"$t/cmdline"
+	FAKE_DIR=$t PATH=$t/bin:$PATH rootmnt=$t/root sh "$t/init-bottom" 2>"$t/init.err"
+	echo $? >"$t/init.rc"
+}
+mkdir -p "$t/root/opt/fs" "$t/root/usr/share/big"
+printf '%s\n' "/dev/vda / ext4 ro 0 0" "/dev/fbv0 $mnt/opt/fs erofs ro 0 0" \
+	"/dev/fbv1 $mnt/opt/fs/sub squashfs ro 0 0" "/dev/fbv2 $mnt/usr/share/big erofs ro 0 0" \
+	"tmpfs /run tmpfs rw 0 0" >"$t/mounts"
+initbottom "root=/dev/vda fastboot.image=img.2"
+check "init-bottom: no fastboot.byref=: nothing moved, exit 0" \
+	sh -c "test \$(cat '$t/init.rc') = 0 && ! test -e '$t/mount.calls'"
+initbottom "root=/dev/vda fastboot.image=img.2 fastboot.byref=3"
+check "init-bottom: each mount under /run/fastboot/mnt moved onto the root at its directory (one beneath another goes along)" \
+	test "$(cat "$t/mount.calls" 2>/dev/null)" = "$(printf '%s\n' "-n -o move $mnt/opt/fs $t/root/opt/fs" "-n -o move $mnt/usr/share/big $t/root/usr/share/big")"
+check "init-bottom: ... exit 0, one kernel log line" \
+	sh -c "test \$(cat '$t/init.rc') = 0 && grep -qx '<5>fastboot-initramfs: moved 2 file system image(s) given by reference onto the root file system' '$t/kmsg'"
+rmdir "$t/root/usr/share/big"
+initbottom "root=/dev/vda fastboot.image=img.2 fastboot.byref=3"
+check "init-bottom: a directory missing on the root: the fallback (reboot -f), saying which" \
+	sh -c "test -s '$t/reboot.calls' && grep -q '/usr/share/big: no such directory on the root file system' '$t/kmsg'"
+
+rm -f "$t/fastboot.conf" "$t/modprobe.calls"
 printf 'root=/dev/vda\n' >"$t/cmdline"
 FAKE_DIR=$t PATH=$t/bin:$PATH sh "$t/init-top" 2>/dev/null
 check "init-top: an initrd without /conf/fastboot.conf: nothing done, exit 0" \
@@ -272,9 +362,12 @@ else
 	: >"$cd_/modules"
 	sed -e "s|/usr/sbin/fastboot|$TOOL|g" -e "s|/etc/default/fastboot|$conf|g" \
 		packaging/initramfs-tools/hooks/fastboot >"$cd_/hooks/fastboot"
+	mkdir -p "$cd_/scripts/init-bottom"
 	cp packaging/initramfs-tools/scripts/init-top/fastboot "$cd_/scripts/init-top/fastboot"
-	chmod +x "$cd_/hooks/fastboot" "$cd_/scripts/init-top/fastboot"
-	printf 'FASTBOOT_REGION="256M@0x40000000"\n' >"$conf"
+	cp packaging/initramfs-tools/scripts/init-bottom/fastboot "$cd_/scripts/init-bottom/fastboot"
+	cp packaging/initramfs-tools/scripts/fastboot-functions "$cd_/scripts/fastboot-functions"
+	chmod +x "$cd_/hooks/fastboot" "$cd_/scripts/init-top/fastboot" "$cd_/scripts/init-bottom/fastboot"
+	printf 'FASTBOOT_REGION="256M@0x40000000"\nFASTBOOT_BOOT_FALLBACK=shell\n' >"$conf"
 	if mkinitramfs -d "$cd_" -o "$t/initrd.img" "$KVER" >"$t/mk.log" 2>&1; then
 		ok "mkinitramfs $KVER with the hook, fastboot.ko not built for it: the initrd is made"
 	else
@@ -283,7 +376,8 @@ else
 	check "mkinitramfs: the hook warned that $KVER has no fastboot.ko" \
 		grep -q "W: fastboot: no fastboot.ko for kernel $KVER" "$t/mk.log"
 	lsinitramfs "$t/initrd.img" >"$t/ls" 2>&1
-	for p in usr/sbin/fastboot conf/fastboot.conf scripts/init-top/fastboot; do
+	for p in usr/sbin/fastboot conf/fastboot.conf scripts/init-top/fastboot \
+		scripts/init-bottom/fastboot scripts/fastboot-functions etc/fastboot/boot; do
 		check "mkinitramfs: the initrd has /$p" grep -qx "$p" "$t/ls"
 	done
 	mkdir "$t/unpacked"
@@ -291,6 +385,11 @@ else
 	cf=$(find "$t/unpacked" -path '*/conf/fastboot.conf' | head -n 1)
 	check "mkinitramfs: /conf/fastboot.conf has region=256M@0x40000000" \
 		grep -qx "region=256M@0x40000000" "${cf:-/dev/null}"
+	check "mkinitramfs: ... and boot_fallback=shell (FASTBOOT_BOOT_FALLBACK)" \
+		grep -qx "boot_fallback=shell" "${cf:-/dev/null}"
+	bf=$(find "$t/unpacked" -path '*/etc/fastboot/boot' | head -n 1)
+	check "mkinitramfs: /etc/fastboot/boot declares that this initrd runs fastboot boot" \
+		grep -qx "fastboot-boot-protocol 1" "${bf:-/dev/null}"
 	check "mkinitramfs: the initramfs init runs init-top/fastboot (ORDER lists it)" \
 		sh -c "find '$t/unpacked' -path '*/scripts/init-top/ORDER' -exec grep -q 'init-top/fastboot' {} \;  -print | grep -q ."
 fi

@@ -75,7 +75,7 @@ bad_re='BUG:|WARNING:|Oops|general protection'
 # "PASSED FAILED" to $BUILD/SCENARIO.result.
 run_one() {
 	local s=$1 log=$BUILD/$1.log t0 t1 rc d2 st stimeout clean pass fail extra line
-	local disk2=() why=() vmenv=() vmline
+	local disk2=() why=()
 
 	echo "# === $s ==="
 	t0=$(date +%s)
@@ -97,14 +97,16 @@ run_one() {
 		fi
 		disk2=(--disk-ro "${d2##* }")
 	fi
-	# "# fbtest-vm: MEM REGION": this scenario's memory and store region
-	# (FB_VM_MEM and FB_VM_REGION of scripts/vm.sh), e.g. "6G
-	# 2560M@0x100000000"; the default bed has 2G and 256 MiB.
-	vmenv=()
-	vmline=$(sed -n 's/^# fbtest-vm: *//p' "selftests/vm/scenarios/$s.sh" | head -n 1)
-	if [ -n "$vmline" ]; then
-		vmenv=(env "FB_VM_MEM=${vmline%% *}" "FB_VM_REGION=${vmline#* }")
-	fi
+	# "# fbtest-vm: FB_VM_NAME=VALUE...": the VM's memory, region or
+	# crash reservation for this scenario (scripts/vm.sh's FB_VM_MEM,
+	# FB_VM_REGION, FB_VM_CRASHKERNEL; no other names)
+	local vmenv=() w
+	for w in $(sed -n 's/^# fbtest-vm: *//p' "selftests/vm/scenarios/$s.sh" | head -n 1); do
+		case "$w" in
+		FB_VM_MEM=[0-9]*|FB_VM_REGION=[0-9]*|FB_VM_CRASHKERNEL=[0-9]*) vmenv+=("$w") ;;
+		*) echo "$s: FAIL: bad fbtest-vm word '$w'"; echo "0 1" >"$BUILD/$s.result"; return ;;
+		esac
+	done
 	st=$(sed -n 's/^# fbtest-timeout: *\([0-9]*\).*/\1/p' "selftests/vm/scenarios/$s.sh" | head -n 1)
 	if [ -n "$st" ] && [ "$st" -gt "$stimeout" ]; then
 		stimeout=$st
@@ -113,7 +115,7 @@ run_one() {
 	for attempt in 1 2; do
 		why=()
 		# vm.sh tees the serial console to us; show KTAP lines (or everything).
-		"${vmenv[@]}" scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$stimeout" \
+		env "${vmenv[@]}" scripts/vm.sh --tee --initrd "$INITRD" --log "$log" --timeout "$stimeout" \
 			--disk "$BUILD/$s.disk" "${disk2[@]}" \
 			--append "fbtest=$s fbstage=1 ${FB_VM_APPEND:-}" |
 		while IFS= read -r line; do

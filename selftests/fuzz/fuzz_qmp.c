@@ -11,7 +11,8 @@
  * /proc/PID/status.
  *
  * The oracle, beyond the sanitizers: qmp_judge() agrees with qmp_parse();
- * a string read is NUL-terminated within its buffer; a restore command
+ * a string read is NUL-terminated within its buffer; a member of "return"
+ * (query-migrate-parameters' "mode") is read only from a reply; a restore command
  * line starts with the saved program and ends with -incoming defer; the
  * filtered environment holds no unsafe variable.
  */
@@ -51,6 +52,15 @@ static void one_line(const char *line, size_t len, uint64_t id)
 	}
 	if (!qmp_get_num(line, len, "major", &n))
 		CHECK(n >= 0);
+	/* a member of "return" itself: only in a reply, and a string there
+	 * is one that the document-wide search finds too */
+	for (i = 0; i < 2; i++) {
+		memset(out, 'x', sizeof(out));
+		if (!qmp_get_return_str(line, len, i ? "status" : "mode", out, sizeof(out))) {
+			CHECK(m.kind == QMP_RETURN);
+			CHECK(memchr(out, 0, sizeof(out)));
+		}
+	}
 }
 
 static void qmp_text(const char *p, size_t len)
@@ -96,6 +106,13 @@ static void record(const char *p, size_t len)
 		return;
 	}
 	CHECK(a.argc >= 1 && a.envc >= 0 && a.cred.ngroups <= VM_GROUPS_MAX);
+	{
+		char q[108];
+
+		memset(q, 'x', sizeof(q));
+		if (vm_argv_qmp(a.argv, a.argc, q, sizeof(q)))
+			CHECK(q[0] && memchr(q, 0, sizeof(q)));
+	}
 	check_argv(&a, a.qmp);
 	check_argv(&a, "/run/other.qmp");
 	(void)vm_args_runas(&a);

@@ -24,7 +24,8 @@ MIRROR=${FB_HOST_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${FB_HOST_SECURITY:-http://deb.debian.org/debian-security}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
-# What an admin's minimal server has, plus what the test needs.
+# What an admin's minimal server has, plus what the test needs (erofs-utils
+# and cpio: the modules of the boot by reference stage).
 PACKAGES=(
 	systemd-sysv udev dbus kmod procps util-linux e2fsprogs
 	initramfs-tools busybox zstd
@@ -32,6 +33,7 @@ PACKAGES=(
 	dkms make gcc libc6-dev
 	kexec-tools
 	grub2-common grub-pc-bin
+	erofs-utils cpio
 )
 
 log() { echo "recipe: $*" >&2; }

@@ -23,7 +23,12 @@
 #   5  reason update, everything intact; `systemctl stop fastboot-arm`
 #      disarms; a crash kernel loaded with kexec -p (as kdump-tools does)
 #      makes the unit fail with FASTBOOT_ARM=yes and is replaced with
-#      FASTBOOT_ARM=force; power off
+#      FASTBOOT_ARM=force; an image of /vmlinuz, Debian's initrd as the
+#      base, a module archive and an erofs image by reference; update
+#   6  the initrd's init-top script ran `fastboot boot`, init-bottom moved
+#      the erofs mount onto the root: /opt/fbfs is a verified read-only
+#      mount with the right files; only the initrd came through kexec;
+#      power off
 set -u
 
 STATE=/var/lib/fbhost
@@ -31,7 +36,7 @@ LOG=$STATE/logs
 CONSOLE=${FBHOST_CONSOLE:-/dev/ttyS0}
 BLOB_SIZE=1M
 GUEST_SIZE=64M
-LAST=5
+LAST=6
 n=0
 failed=0
 mkdir -p "$LOG"
@@ -246,6 +251,62 @@ stage_5() {
 	systemctl reset-failed fastboot-arm.service
 	check "FASTBOOT_ARM=force: fastboot-arm.service replaces it" sh -c \
 		'systemctl start fastboot-arm.service && fastboot status --json | grep -q "\"armed\":true"'
+	# Boot by reference with the distro initrd as the base: a module
+	# archive and an erofs image stay in the store; the initrd's
+	# init-top script runs `fastboot boot`, init-bottom moves the mount
+	# onto the root.
+	check "a module archive and an erofs image" byref_image
+	check "the dry run: Debian's initrd runs fastboot boot, extra and fs stay in the store" sh -c \
+		"fastboot update --image $STATE/byref.manifest --dry-run --json >$LOG/byref-dry.json &&
+		 grep -q '\"name\":\"extra\",[^}]*\"delivery\":\"store\"' $LOG/byref-dry.json &&
+		 grep -q '\"name\":\"fs\",[^}]*\"delivery\":\"store\"' $LOG/byref-dry.json"
+	diag "$LOG/byref-dry.json"
+	update_and_wait "update by reference through systemctl kexec" --image "$STATE/byref.manifest"
+}
+
+# byref_image: $STATE/byref.manifest: the running kernel and Debian's
+# initrd, a module archive (etc/fbhost-extra) and an erofs image mounted
+# at /opt/fbfs; their files' digests in $STATE/byref.sums.
+byref_image() {
+	local d=$STATE/byref
+	rm -rf "$d" && mkdir -p "$d/extra/etc" "$d/fs/sub" /opt/fbfs || return 1
+	echo "extra $(date +%s)" >"$d/extra/etc/fbhost-extra"
+	head -c 4194304 /dev/urandom >"$d/fs/data"
+	echo nested >"$d/fs/sub/nested.txt"
+	(cd "$d/extra" && find . | cpio -o -H newc --quiet) >"$d/extra.cpio" || return 1
+	mkfs.erofs --quiet --all-root "$d/fs.img" "$d/fs" || return 1
+	(cd "$d/fs" && find . -type f -exec sha256sum {} +) >"$STATE/byref.sums"
+	printf '%s\n' "name byref" "kernel /vmlinuz" "initrd base /initrd.img" \
+		"module extra $d/extra.cpio" "mount fs $d/fs.img /opt/fbfs" reuse-cmdline \
+		>"$STATE/byref.manifest"
+}
+
+# The initrd that came through kexec: "Freeing initrd memory: NK" of
+# this boot, in KiB, against the size of the file.
+initrd_is_base() {
+	local k b
+	k=$(dmesg | sed -n 's/.*Freeing initrd memory: \([0-9]*\)K.*/\1/p' | head -n 1)
+	b=$((($(stat -L -c %s /initrd.img) + 4095) / 4096))
+	b=$((b * 4))
+	echo "freed ${k:-?} KiB; /initrd.img: $b KiB"
+	[ -n "$k" ] && [ "$k" -le $((b + 8)) ]
+}
+
+stage_6() {
+	check "reached multi-user.target, no failed unit" booted
+	booted_by update
+	objects_intact
+	check "fastboot.byref= on the command line" grep -q 'fastboot.byref=2' /proc/cmdline
+	check "the initrd's fastboot boot put both in place (kernel log)" sh -c \
+		"dmesg | grep -q 'fastboot-initramfs: fastboot: boot: .*: 2 modules in place'"
+	check "init-bottom moved the erofs mount onto the root" sh -c \
+		"dmesg | grep -q 'fastboot-initramfs: moved 1 file system image'"
+	check "/opt/fbfs: a read-only erofs mount of a verified device" sh -c \
+		"grep -q '^/dev/fbv[0-9]* /opt/fbfs erofs ro[, ]' /proc/mounts"
+	check "/opt/fbfs: every file right" sh -c "cd /opt/fbfs && sha256sum -c --quiet $STATE/byref.sums"
+	check "only Debian's initrd came through kexec" initrd_is_base
+	check "status: fs is delivered from the store" sh -c \
+		"fastboot status --json | grep -q '\"name\":\"fs\",[^}]*\"delivery\":\"store\"'"
 	finish_stage
 	out "# fbtest-done host"
 	sync

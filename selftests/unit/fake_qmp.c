@@ -19,6 +19,9 @@
  *   slowmig    the outgoing stream stalls 6 s half-way (time to signal
  *              the client)
  *   lingerquit after quit, close the socket but exit only 3 s later
+ *   nocpr      no migration parameter "mode", as QEMU 7.2 (no cpr-reboot);
+ *              otherwise it has one, and the log gets "mode M" for each
+ *              migrate-set-parameters that sets it
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -216,8 +219,24 @@ static bool command(int fd, const char *cmd)
 		ex[strcspn(ex, "\"")] = 0;
 	}
 	log_line("%s", ex);
-	if (!strcmp(ex, "qmp_capabilities") || !strcmp(ex, "migrate-set-capabilities") ||
-	    !strcmp(ex, "migrate-set-parameters") || !strcmp(ex, "getfd")) {
+	if (!strcmp(ex, "migrate-set-parameters")) {
+		/* the log says which mode was asked for */
+		const char *m = strstr(cmd, "\"mode\"");
+
+		if (m && has_mode("nocpr")) {
+			reply(fd, id, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Parameter 'mode' is unexpected\"}}");
+			return true;
+		}
+		if (m)
+			log_line("mode %s", strstr(m, "cpr-reboot") ? "cpr-reboot" :
+				 strstr(m, "normal") ? "normal" : "other");
+		reply(fd, id, "{\"return\": {}}");
+	} else if (!strcmp(ex, "query-migrate-parameters")) {
+		/* QEMU 7.2 has no "mode"; 8.2 and newer do, nested members too */
+		reply(fd, id, "{\"return\": {\"block-bitmap-mapping\": [{\"node-name\": \"n\", \"alias\": \"a\", \"bitmaps\": [{\"name\": \"b\", \"alias\": \"c\", \"mode\": \"x\"}]}], \"downtime-limit\": 300%s}}",
+		      has_mode("nocpr") ? "" : ", \"mode\": \"normal\"");
+	} else if (!strcmp(ex, "qmp_capabilities") || !strcmp(ex, "migrate-set-capabilities") ||
+		   !strcmp(ex, "getfd")) {
 		reply(fd, id, "{\"return\": {}}");
 	} else if (!strcmp(ex, "query-version")) {
 		reply(fd, id, "{\"return\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 8}, \"package\": \"fake\"}}");

@@ -6,6 +6,7 @@
  * the argument record, the restore command line and the environment
  * filter.  Output is KTAP; the last line is "N passed, N failed".
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,40 @@ static void test_argv(void)
 	   "a chardev id with an escaped comma (,,) is matched whole");
 }
 
+/* argv of n strings laid out NUL-separated in s */
+static bool qmp_of(const char *s, int n, char *out, size_t len)
+{
+	char *argv[16];
+	int i;
+
+	for (i = 0; i < n && i < 16; i++, s += strlen(s) + 1)
+		argv[i] = (char *)s;
+	return vm_argv_qmp(argv, n, out, len);
+}
+
+static void test_argv_qmp(void)
+{
+	static const char q[] = "qemu\0-m\0" "64M\0-qmp\0unix:/run/a,,b.qmp,server=on,wait=off\0";
+	static const char mon[] = "qemu\0-mon\0chardev=c1,mode=control\0-chardev\0file,id=c0,path=/x\0"
+		"-chardev\0socket,id=c1,path=/run/m.qmp,server=on\0";
+	static const char readline[] = "qemu\0-mon\0chardev=c1\0-chardev\0socket,id=c1,path=/run/m\0";
+	static const char tcp[] = "qemu\0-qmp\0tcp:localhost:4444,server=on\0-qmp\0unix:/run/t\0";
+	static const char none[] = "qemu\0-qmp\0";
+	static const char kind[] = "qemu\0-mon\0chardev=c1,mode=control\0-chardev\0pipe,id=c1,path=/run/p\0";
+	char out[108];
+
+	ok(qmp_of(q, 5, out, sizeof(out)) && !strcmp(out, "/run/a,b.qmp"),
+	   "-qmp unix:PATH, an escaped comma kept");
+	ok(qmp_of(mon, 7, out, sizeof(out)) && !strcmp(out, "/run/m.qmp"),
+	   "-mon mode=control on a -chardev socket, another chardev before it");
+	ok(!qmp_of(readline, 5, out, sizeof(out)), "a -mon without mode=control is no QMP");
+	ok(qmp_of(tcp, 5, out, sizeof(out)) && !strcmp(out, "/run/t"),
+	   "a TCP -qmp is skipped for a later unix one");
+	ok(!qmp_of(none, 2, out, sizeof(out)), "-qmp without a value");
+	ok(!qmp_of(kind, 5, out, sizeof(out)), "a chardev that is not a socket");
+	ok(!qmp_of(q, 5, out, 6), "a path longer than the buffer is refused, not cut");
+}
+
 int main(void)
 {
 	printf("KTAP version 1\n");
@@ -229,6 +264,7 @@ int main(void)
 	test_members();
 	test_record();
 	test_argv();
+	test_argv_qmp();
 	printf("1..%d\n", n_test);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;

@@ -170,6 +170,51 @@ check "it listens on the new socket" test -S "$D/m2.qmp"
 rpid=$(json_num "$D/out" pid)
 stop_pid "$rpid"
 
+# --- 7. the mode: cpr-reboot where QEMU has it, x-ignore-shared where not ---
+start_fake c7 FAKE_QMP_MODE=nocpr -- -qmp "unix:$D/c7.qmp,server=on,wait=off"
+fb vm save c7 --qmp "$D/c7.qmp" --json
+ok $? "save of a QEMU without migration mode (7.2)" "$(cat "$D/err")"
+check "saved in x-ignore-shared mode (--json)" grep -q '"mode":"x-ignore-shared"' "$D/out"
+check "the record says x-ignore-shared" grep -aqx 'mode x-ignore-shared' "$D/store/vm.c7.args"
+check "no mode was set" sh -c "! grep -q '^mode ' $D/c7.log"
+check "the capability was" grep -qx migrate-set-capabilities "$D/c7.log"
+fb vm restore c7 --json
+ok $? "restore of it" "$(cat "$D/err")"
+check "restored in x-ignore-shared mode, no mode set" \
+	sh -c "grep -q '\"mode\":\"x-ignore-shared\"' $D/out && last_run() { tac \$1 | sed '/^start /q' | tac; } && ! last_run $D/c7.log | grep -q '^mode ' && last_run $D/c7.log | grep -q '^state OK'"
+stop_pid "$(json_num "$D/out" pid)"
+
+start_fake c8 FAKE_QMP_MODE=cpr -- -qmp "unix:$D/c8.qmp,server=on,wait=off"
+fb vm save c8 --qmp "$D/c8.qmp" --json
+ok $? "save of a QEMU with migration mode (8.2 and newer)" "$(cat "$D/err")"
+check "saved in cpr-reboot mode (--json)" grep -q '"mode":"cpr-reboot"' "$D/out"
+check "the record says cpr-reboot" grep -aqx 'mode cpr-reboot' "$D/store/vm.c8.args"
+check "mode cpr-reboot was set, before migrate" \
+	sh -c "grep -x -e 'mode cpr-reboot' -e migrate $D/c8.log | tr '\n' ' ' | grep -qx 'mode cpr-reboot migrate '"
+cp "$D/store/vm.c8.args" "$D/c8.args"
+cp "$D/store/vm.c8.state" "$D/c8.state"
+fb vm restore c8 --json
+ok $? "restore of it" "$(cat "$D/err")"
+check "restored in cpr-reboot mode" grep -q '"mode":"cpr-reboot"' "$D/out"
+check "the restored QEMU got mode cpr-reboot before migrate-incoming, and the state" \
+	sh -c "last_run() { tac \$1 | sed '/^start /q' | tac; } && last_run $D/c8.log | grep -x -e 'mode cpr-reboot' -e migrate-incoming -e 'state OK' | tr '\n' ' ' | grep -qx 'mode cpr-reboot migrate-incoming state OK '"
+stop_pid "$(json_num "$D/out" pid)"
+# the same record, restored by a QEMU without cpr-reboot: refused
+sed 's/FAKE_QMP_MODE=cpr/FAKE_QMP_MODE=nocpr/' "$D/c8.args" >"$D/store/vm.c8.args"
+cp "$D/c8.state" "$D/store/vm.c8.state"
+fb vm restore c8 --json
+ok "$((1 - $?))" "a cpr-reboot state is not restored by a QEMU without cpr-reboot" "$(cat "$D/err")"
+check "it says why" grep -q 'no cpr-reboot mode' "$D/err"
+check "the state is kept for another try" test -s "$D/store/vm.c8.state"
+# and an x-ignore-shared record restored by a QEMU that has cpr-reboot
+sed -e 's/FAKE_QMP_MODE=cpr/FAKE_QMP_MODE=xyz/' -e 's/^mode cpr-reboot$/mode x-ignore-shared/' \
+	"$D/c8.args" >"$D/store/vm.c8.args"
+fb vm restore c8 --json
+ok $? "an x-ignore-shared state restores on a QEMU with cpr-reboot" "$(cat "$D/err")"
+check "in the mode it was saved in" \
+	sh -c "grep -q '\"mode\":\"x-ignore-shared\"' $D/out && last_run() { tac \$1 | sed '/^start /q' | tac; } && ! last_run $D/c8.log | grep -q '^mode '"
+stop_pid "$(json_num "$D/out" pid)"
+
 # --- 6. restore runs QEMU as the user it ran as, without LD_PRELOAD ---
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	mkdir -p "$D/u"

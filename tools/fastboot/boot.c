@@ -15,7 +15,9 @@
  * 4. Unpack them in order (cpio.c) into a staging directory under the
  *    root.
  * 5. Mount every mount module, in manifest order, read-only at its
- *    directory under the root (made if missing): a verified block device
+ *    directory under the root, or under --mount-root (made if missing;
+ *    an initramfs-tools base mounts them in /run and moves them onto the
+ *    real root later, as it does /run itself): a verified block device
  *    /dev/fbvN over its boot object (FASTBOOT_IOC_VDEV_ADD, with the hash
  *    tree object and root hash the record names), whose blocks the kernel
  *    checks on first read; the file system type (erofs or squashfs) is
@@ -371,7 +373,7 @@ static void unmount_all(int fd, struct boot_mount *mnts, int n)
 
 static int usage(void)
 {
-	return fb_usage_error("fastboot boot [--root DIR] [--json]");
+	return fb_usage_error("fastboot boot [--root DIR] [--mount-root DIR] [--json]");
 }
 
 static void report(const char *image, const char *root, const struct img *img,
@@ -441,7 +443,7 @@ static void report(const char *image, const char *root, const struct img *img,
  * Unpack the modules read into a staging directory, mount the mount
  * modules, then move the staging directory into root.
  */
-static int place_all(int fd, int rootfd, const char *root,
+static int place_all(int fd, int rootfd, const char *root, const char *mroot,
 		     struct boot_mod *mods, int n, struct boot_mount *mnts,
 		     int nm, uint64_t *entries)
 {
@@ -450,7 +452,7 @@ static int place_all(int fd, int rootfd, const char *root,
 	int sfd, i, ret = 0;
 
 	if (!n)
-		return mount_all(fd, root, mnts, nm);
+		return mount_all(fd, mroot, mnts, nm);
 	snprintf(staging, sizeof(staging), ".fastboot-boot.%d", (int)getpid());
 	if (mkdirat(rootfd, staging, 0700))
 		return fb_error("boot", "%s/%s: %s", root, staging, strerror(errno));
@@ -466,9 +468,16 @@ static int place_all(int fd, int rootfd, const char *root,
 			ret = fb_error("boot", "%s: cannot unpack it: %s; nothing was put in %s",
 				       mods[i].m->name, why, root);
 		*entries += st.entries;
+		/*
+		 * Unpacked: its copy goes now, so the peak is the archives
+		 * plus one unpacked, not twice the image (a crash kernel
+		 * has little memory).
+		 */
+		free(mods[i].data);
+		mods[i].data = NULL;
 	}
 	if (!ret)
-		ret = mount_all(fd, root, mnts, nm);
+		ret = mount_all(fd, mroot, mnts, nm);
 	if (!ret && cpio_merge(sfd, rootfd, why, sizeof(why))) {
 		ret = fb_error("boot", "%s: cannot move the modules into it: %s (what moved before stays)",
 			       root, why);
@@ -484,11 +493,12 @@ int cmd_boot(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "mount-root", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *root = "/";
+	const char *root = "/", *mroot = NULL;
 	char image[128];
 	struct img *img = NULL;
 	struct boot_mod *mods = NULL;
@@ -500,6 +510,7 @@ int cmd_boot(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hj", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
+		case 'm': mroot = optarg; break;
 		case 'j': opt_json = true; break;
 		case 'h': fb_help_exit("boot");
 		default: return usage();
@@ -507,6 +518,10 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage();
+	if (!mroot)
+		mroot = root;
+	else if (mroot[0] != '/')
+		return fb_usage_error("--mount-root %s: not an absolute path", mroot);
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return fb_error("boot", "--root %s: %s", root, strerror(errno));
@@ -556,7 +571,7 @@ int cmd_boot(int argc, char **argv)
 		bytes += mods[i].len;
 	}
 	if ((n || nm) &&
-	    (ret = place_all(fd, rootfd, root, mods, n, mnts, nm, &entries)))
+	    (ret = place_all(fd, rootfd, root, mroot, mods, n, mnts, nm, &entries)))
 		goto out;
 	report(image, root, img, mods, n, mnts, nm, bytes, entries,
 	       fb_now_ms(CLOCK_MONOTONIC) - t0);

@@ -99,9 +99,10 @@ static const struct cmd cmds[] = {
 	  "                      fastboot did not load (kdump's)\n"
 	  "  --now, --no-exec    accepted as by update; no effect\n"
 	  JSON_OPT HELP_OPT IMAGE_OPTS },
-	{ "boot", cmd_boot, "[--root DIR] [--json]",
+	{ "boot", cmd_boot, "[--root DIR] [--mount-root MDIR] [--json]",
 	  "early boot: put the image's by-reference modules in place",
 	  "  --root DIR          unpack the modules under DIR (default /)\n"
+	  "  --mount-root MDIR   mount the mount modules under MDIR (default DIR)\n"
 	  JSON_OPT HELP_OPT },
 	{ "disarm", cmd_disarm, "[--force]",
 	  "unload the crash kernel that arm loaded",
@@ -131,10 +132,14 @@ static const struct cmd cmds[] = {
 	  JSON_OPT HELP_OPT },
 	{ "vm", cmd_vm,
 	  "save NAME --qmp SOCKET [--timeout SECS] [--json]\n"
+	  "       fastboot vm save --all [--timeout SECS] [--json]\n"
 	  "       fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--keep]\n"
-	  "                           [--timeout SECS] [--json]",
+	  "                           [--timeout SECS] [--json]\n"
+	  "       fastboot vm restore --all [--log FILE] [--keep] [--timeout SECS] [--json]",
 	  "keep a QEMU VM across an update: its device state in the store",
 	  "  --qmp SOCKET        the VM's QMP socket (restore: a new one)\n"
+	  "  --all               every VM whose RAM is in a guest region (save),\n"
+	  "                      every saved VM (restore), all at once\n"
 	  "  --timeout SECS      how long to wait for the migration (default 120)\n"
 	  "  --log FILE          restore: QEMU's standard error (default /dev/null)\n"
 	  "  --keep              restore: keep the device state in the store\n"

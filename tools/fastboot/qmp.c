@@ -343,3 +343,54 @@ int qmp_get_num(const char *line, size_t len, const char *key, long *out)
 	*out = (long)v;
 	return 0;
 }
+
+/*
+ * The string member key directly inside the top-level "return" object
+ * (not one nested deeper, not one of another member): what
+ * query-migrate-parameters says of a parameter.
+ */
+int qmp_get_return_str(const char *line, size_t len, const char *key,
+		       char *out, size_t outlen)
+{
+	struct js s = { (const unsigned char *)line,
+			(const unsigned char *)line + len };
+	const unsigned char *ret = NULL;
+	struct qmp_msg m;
+
+	if (!outlen || qmp_parse(line, len, &m) || m.kind != QMP_RETURN)
+		return -1;
+	/* valid JSON, one object: find its "return" member */
+	eat(&s, '{');
+	do {
+		char k[QMP_KEY_MAX];
+		bool cut;
+
+		ws(&s);
+		if (jstring(&s, k, sizeof(k), &cut) || !eat(&s, ':'))
+			return -1;
+		ws(&s);
+		if (!cut && !strcmp(k, "return"))
+			ret = s.p;
+		if (jvalue(&s, 1, NULL))
+			return -1;
+	} while (!ret && eat(&s, ','));
+	if (!ret || *ret != '{')
+		return -1;
+	s.p = ret + 1;
+	if (eat(&s, '}'))
+		return -1;
+	do {
+		char k[QMP_KEY_MAX];
+		bool cut;
+
+		ws(&s);
+		if (jstring(&s, k, sizeof(k), &cut) || !eat(&s, ':'))
+			return -1;
+		ws(&s);
+		if (!cut && !strcmp(k, key))
+			return jstring(&s, out, outlen, NULL);
+		if (jvalue(&s, 2, NULL))
+			return -1;
+	} while (eat(&s, ','));
+	return -1;
+}

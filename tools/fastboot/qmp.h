@@ -40,6 +40,8 @@ int qmp_parse(const char *line, size_t len, struct qmp_msg *m);
 enum qmp_verdict qmp_judge(const char *line, size_t len, uint64_t want_id);
 int qmp_get_str(const char *line, size_t len, const char *key, char *out,
 		size_t outlen);
+int qmp_get_return_str(const char *line, size_t len, const char *key,
+		       char *out, size_t outlen);
 int qmp_get_num(const char *line, size_t len, const char *key, long *out);
 
 #endif

@@ -187,7 +187,7 @@ static int exactmap(int fd, struct words *ws)
 static int build_cmdline(int fd, const struct opts *o, struct img *img)
 {
 	static const char *const transient[] = {
-		"fastboot.image", "BOOT_IMAGE", "elfcorehdr", "acpi_rsdp",
+		"fastboot.image", "fastboot.byref", "BOOT_IMAGE", "elfcorehdr", "acpi_rsdp",
 	};
 	static const char *const kdump[] = { "irqpoll", "nr_cpus=1", "reset_devices" };
 	char buf[IMG_CMDLINE_MAX];
@@ -994,6 +994,16 @@ static int build_image(struct run *r)
 	return interrupted(r->cmd);
 }
 
+/* The modules of img that the next boot's `fastboot boot` brings in. */
+static int n_by_reference(const struct img *img)
+{
+	int i, n = 0;
+
+	for (i = 0; i < img->n_initrd; i++)
+		n += img->initrd[i].delivery == IMG_DELIVER_STORE;
+	return n;
+}
+
 /* Steps 5 and 6 (and arm's arming): nothing is left half done. */
 static int load_and_commit(struct run *r)
 {
@@ -1001,7 +1011,16 @@ static int load_and_commit(struct run *r)
 	uint64_t t = fb_now_ms(CLOCK_MONOTONIC);
 	int ret;
 
+	/*
+	 * fastboot.byref=N: N modules stay in the store, so the base must
+	 * run `fastboot boot`, and must not boot on without them when the
+	 * store cannot give them (it cannot tell from the record alone:
+	 * reading it needs the store).
+	 */
 	snprintf(cl, sizeof(cl), "%s fastboot.image=%s", r->img->cmdline, r->record);
+	if (n_by_reference(r->img))
+		snprintf(cl + strlen(cl), sizeof(cl) - strlen(cl), " fastboot.byref=%d",
+			 n_by_reference(r->img));
 	if ((ret = load_kernel(r->kfd, r->ifd, cl, r->o.crash)))
 		return ret;
 	r->loaded = true;

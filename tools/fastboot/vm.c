@@ -4,8 +4,9 @@
  * they use.
  *
  * save NAME --qmp SOCKET
- *   stop; migrate-set-capabilities x-ignore-shared (and, on QEMU 8.2 or
- *   newer, migrate-set-parameters mode=cpr-reboot); migrate to "fd:" over
+ *   stop; migrate-set-capabilities x-ignore-shared (and, where QEMU has
+ *   the migration mode cpr-reboot, 8.2 or newer, migrate-set-parameters
+ *   mode=cpr-reboot first); migrate to "fd:" over
  *   a pipe whose write end went to QEMU with getfd (SCM_RIGHTS); the tool
  *   reads the stream into memory and stores it as the blob vm.NAME.state,
  *   next to vm.NAME.args (QEMU's command line, environment and working
@@ -14,7 +15,7 @@
  *
  * restore NAME [--qmp SOCKET]
  *   start the QEMU of vm.NAME.args again, with -incoming defer (and its QMP
- *   socket); set the same capability before migrate-incoming from an "fd:"
+ *   socket); set the same mode and capability before migrate-incoming from an "fd:"
  *   pipe the tool writes vm.NAME.state into; wait for the migration to
  *   complete; cont (when the VM ran at save time); check it runs.
  *
@@ -23,6 +24,7 @@
  * for trying the QMP side where there is no /dev/fastboot.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -457,14 +459,25 @@ static void qmp_close(struct qmp *q)
 	q->reply = NULL;
 }
 
-/* QEMU's version; cpr-reboot mode exists from 8.2 on. */
+/* QEMU's version, and whether it has migration mode cpr-reboot. */
 struct qver {
 	long major, minor, micro;
 	bool cpr;
 };
 
+#define MODE_CPR	"cpr-reboot"
+#define MODE_SHARED	"x-ignore-shared"
+
+/*
+ * The migration parameter "mode" (normal, cpr-reboot, ...) came with
+ * cpr-reboot in QEMU 8.2: where query-migrate-parameters shows it, the
+ * QEMU has cpr-reboot; where it does not (7.2), or the command fails,
+ * x-ignore-shared alone it is.  Asked, not inferred from the version: a
+ * distribution's QEMU may carry backports, or lack a mode it compiled out.
+ */
 static int qmp_version(struct qmp *q, struct qver *v)
 {
+	char mode[64];
 	int ret = qmp_cmd(q, "{\"execute\":\"query-version\"}");
 
 	if (ret)
@@ -474,16 +487,27 @@ static int qmp_version(struct qmp *q, struct qver *v)
 	v->micro = reply_num(q, "micro");
 	if (v->major < 0 || v->minor < 0)
 		return fb_error("query-version", "unexpected reply %s", q->reply);
-	v->cpr = v->major > 8 || (v->major == 8 && v->minor >= 2);
+	v->cpr = false;
+	ret = qmp_cmd(q, "{\"execute\":\"query-migrate-parameters\"}");
+	if (ret == -EREMOTEIO)
+		return 0;	/* an error reply: no such parameters */
+	if (ret)
+		return qmp_fail(q, "query-migrate-parameters", ret);
+	v->cpr = !qmp_get_return_str(q->reply, strlen(q->reply), "mode",
+				     mode, sizeof(mode));
 	return 0;
 }
 
-/* The migration settings, identical on both sides. */
-static int qmp_set_caps(struct qmp *q, const struct qver *v)
+/*
+ * The migration settings, identical on both sides: mode (MODE_CPR or
+ * MODE_SHARED) is the one the save chose, and the restore reads it from
+ * the record.
+ */
+static int qmp_set_caps(struct qmp *q, const char *mode)
 {
 	int ret;
 
-	if (v->cpr) {
+	if (!strcmp(mode, MODE_CPR)) {
 		ret = qmp_cmd(q, "{\"execute\":\"migrate-set-parameters\","
 			      "\"arguments\":{\"mode\":\"cpr-reboot\"}}");
 		if (ret)
@@ -636,15 +660,75 @@ static void obj_rm(int dev, const char *name)
 	}
 }
 
+/*
+ * The names of the saved VMs (both vm.NAME.state and vm.NAME.args), each
+ * NUL-terminated, into names; their count, or -1 (said why).
+ */
+int vm_saved_names(int dev, struct buf *names)
+{
+	const char *dir = state_dir();
+	struct fastboot_info in;
+	uint32_t idx = 0;
+	int count = 0, r;
+	DIR *d = NULL;
+
+	if (dir && !(d = opendir(dir)))
+		return fb_error(dir, "%s", strerror(errno)), -1;
+	for (;;) {
+		char obj[FASTBOOT_NAME_MAX], other[FASTBOOT_NAME_MAX + 8];
+		struct dirent *e;
+		struct stat st;
+		size_t l;
+
+		if (d) {
+			if (!(e = readdir(d)))
+				break;
+			if (strlen(e->d_name) >= sizeof(obj))
+				continue;
+			memcpy(obj, e->d_name, strlen(e->d_name) + 1);
+		} else {
+			r = cl_next(dev, &idx, &in);
+			if (r == -ENOENT)
+				break;
+			if (r)
+				return fb_ioctl_error("list", -r), -1;
+			snprintf(obj, sizeof(obj), "%s", in.name);
+		}
+		l = strlen(obj);
+		if (l <= 9 || strncmp(obj, "vm.", 3) || strcmp(obj + l - 6, ".state"))
+			continue;
+		/* and its argument record */
+		snprintf(other, sizeof(other), "%.*s.args", (int)(l - 6), obj);
+		if (d) {
+			char path[4096];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, other);
+			if (stat(path, &st))
+				continue;
+		} else if (cl_info(dev, other, &in)) {
+			continue;
+		}
+		if (buf_add(names, obj + 3, l - 9) || buf_add(names, "", 1)) {
+			if (d)
+				closedir(d);
+			return fb_error("vm", "out of memory"), -1;
+		}
+		count++;
+	}
+	if (d)
+		closedir(d);
+	return count;
+}
+
 /* The device, locked like every command that changes the store. */
-static int open_store(void)
+int vm_open_store(void)
 {
 	if (state_dir())
 		return -2;	/* no device needed */
 	return fb_open_locked();
 }
 
-static void close_store(int dev)
+void vm_close_store(int dev)
 {
 	if (dev >= 0)
 		close(dev);
@@ -812,7 +896,7 @@ static int save_describe(const char *name, pid_t pid, const struct qver *v,
 	if (buf_printf(args, VM_ARGS_MAGIC "qemu %ld.%ld.%ld\nmode %s\nrunning %d\n"
 		       "qmp %s\ncwd %s\n",
 		       v->major, v->minor, v->micro,
-		       v->cpr ? "cpr-reboot" : "x-ignore-shared", running,
+		       v->cpr ? MODE_CPR : MODE_SHARED, running,
 		       qmp_path, cwd) ||
 	    vm_cred_print(args, &cred) ||
 	    buf_printf(args, "argc %d\nenvc %d\n\n", vm_count_strings(&cmdline),
@@ -835,7 +919,7 @@ out:
  * running guest must never be restored).  Signals stay blocked meanwhile.
  */
 static void save_undo(struct qmp *q, const char *name, bool running,
-		      int dev, const struct vm_names *n, int stored)
+		      bool cpr, int dev, const struct vm_names *n, int stored)
 {
 	int c;
 
@@ -847,6 +931,10 @@ static void save_undo(struct qmp *q, const char *name, bool running,
 	if (q->fd < 0)
 		return;
 	c = qmp_cmd(q, "{\"execute\":\"migrate_cancel\"}");
+	/* the next migration of this QEMU, a live one perhaps, is normal */
+	if (cpr)
+		c = qmp_cmd(q, "{\"execute\":\"migrate-set-parameters\","
+			    "\"arguments\":{\"mode\":\"normal\"}}");
 	(void)c;
 	if (!running)
 		return;
@@ -869,7 +957,7 @@ static void save_json(const char *name, const struct qver *v, pid_t pid,
 	json_open(&j, NULL, '{');
 	json_str(&j, "name", name);
 	json_str(&j, "qemu", ver);
-	json_str(&j, "mode", v->cpr ? "cpr-reboot" : "x-ignore-shared");
+	json_str(&j, "mode", v->cpr ? MODE_CPR : MODE_SHARED);
 	json_u64(&j, "pid", (uint64_t)pid);
 	json_bool(&j, "running", running);
 	json_u64(&j, "state_bytes", state_len);
@@ -888,33 +976,29 @@ static void save_json(const char *name, const struct qver *v, pid_t pid,
 
 static int vm_save(int argc, char **argv)
 {
-	static const char usage[] = "fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]";
+	static const char usage[] = "fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]\n"
+		"       fastboot vm save --all [--timeout SECS] [--json]";
 	static const struct option opts[] = {
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct buf args = { 0 }, state = { 0 };
-	uint64_t t[5], stopped_at;	/* t: start, stopped, saved, stored, quit */
 	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	char status[64];
-	const char *qmp_arg = NULL, *name;
-	struct vm_names n;
-	struct qver v;
-	struct qmp q = { .fd = -1 };
-	bool running = false, stopped = false;
-	int c, ret, dev = -1, pfd[2] = { -1, -1 }, timeout = 120, stored = 0;
-	int pidfd = -1;
-	pid_t pid = 0;
+	const char *qmp_arg = NULL;
+	int c, ret, dev, timeout = 120;
+	bool all = false;
 
 	optind = 0;	/* reinitialise getopt: options may follow NAME */
-	while ((c = getopt_long(argc, argv, "q:t:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:t:ajh", opts, NULL)) != -1) {
 		if (c == 'q')
 			qmp_arg = optarg;
 		else if (c == 't')
 			timeout = parse_timeout(optarg);
+		else if (c == 'a')
+			all = true;
 		else if (c == 'j')
 			opt_json = true;
 		else if (c == 'h')
@@ -922,14 +1006,40 @@ static int vm_save(int argc, char **argv)
 		else
 			return fb_usage_error("%s", usage);
 	}
-	if (argc - optind != 1 || !qmp_arg || timeout <= 0)
+	if (timeout <= 0 || (all && (argc != optind || qmp_arg)) ||
+	    (!all && (argc - optind != 1 || !qmp_arg)))
 		return fb_usage_error("%s", usage);
-	name = argv[optind];
-	if (vm_names(name, &n))
-		return EXIT_FAIL;
+	if (all)
+		return vm_all(true, timeout, NULL, false);
 	abs_path(qmp_arg, qmp_path, sizeof(qmp_path));
-	dev = open_store();
+	dev = vm_open_store();
 	if (dev == -1)
+		return EXIT_FAIL;
+	ret = vm_save_one(dev, argv[optind], qmp_path, timeout, NULL);
+	vm_close_store(dev);
+	return ret;
+}
+
+/*
+ * Save the VM on QMP socket qmp_path as NAME into the store dev (locked
+ * by the caller; -2 with FASTBOOT_VM_STATE_DIR): one JSON object on
+ * stdout with --json.
+ */
+int vm_save_one(int dev, const char *name, const char *qmp_path, int timeout,
+		struct vm_result *res)
+{
+	struct buf args = { 0 }, state = { 0 };
+	uint64_t t[5], stopped_at;	/* t: start, stopped, saved, stored, quit */
+	char status[64];
+	struct vm_names n;
+	struct qver v = { 0 };
+	struct qmp q = { .fd = -1 };
+	bool running = false, stopped = false;
+	int c, ret, pfd[2] = { -1, -1 }, stored = 0;
+	int pidfd = -1;
+	pid_t pid = 0;
+
+	if (vm_names(name, &n))
 		return EXIT_FAIL;
 	sig_guard();
 	ret = EXIT_FAIL;
@@ -957,7 +1067,7 @@ static int vm_save(int argc, char **argv)
 		progress("warning: not all guest RAM is in a shared memory backend (share=on); the state will hold the rest");
 	progress("%s: QEMU %ld.%ld.%ld pid %d (%s), %s mode", name, v.major,
 		 v.minor, v.micro, (int)pid, status,
-		 v.cpr ? "cpr-reboot" : "x-ignore-shared");
+		 v.cpr ? MODE_CPR : MODE_SHARED);
 
 	/* 1. stop */
 	t[0] = mono_ms();
@@ -969,8 +1079,8 @@ static int vm_save(int argc, char **argv)
 	}
 	stopped = true;
 	t[1] = mono_ms();
-	/* 2. the capability */
-	if (qmp_set_caps(&q, &v))
+	/* 2. the mode and the capability */
+	if (qmp_set_caps(&q, v.cpr ? MODE_CPR : MODE_SHARED))
 		goto out;
 	/* 3. the device state, over a pipe, into memory */
 	if (qmp_migrate_pipe(&q, "migrate", pfd, 1))
@@ -1021,6 +1131,15 @@ static int vm_save(int argc, char **argv)
 	if (opt_json)
 		save_json(name, &v, pid, running, state.len, args.len,
 			  stopped_at, t);
+	if (res) {
+		snprintf(res->qemu, sizeof(res->qemu), "%ld.%ld.%ld", v.major,
+			 v.minor, v.micro);
+		snprintf(res->mode, sizeof(res->mode), "%s", v.cpr ? MODE_CPR : MODE_SHARED);
+		res->pid = (int)pid;
+		res->state_bytes = state.len;
+		res->at_ms = stopped_at;
+		res->total_ms = t[4] - t[0];
+	}
 	ret = EXIT_OK;
 out:
 	if (ret == EXIT_OK)
@@ -1032,7 +1151,7 @@ out:
 		fb_log_failed(cmd);
 	}
 	if (ret != EXIT_OK && (stopped || stored))
-		save_undo(&q, name, running, dev, &n, stored);
+		save_undo(&q, name, running, v.cpr, dev, &n, stored);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (pfd[0] >= 0)
@@ -1040,7 +1159,6 @@ out:
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	qmp_close(&q);
-	close_store(dev);
 	free(args.p);
 	free(state.p);
 	return ret;
@@ -1207,32 +1325,25 @@ static int write_all_fd(int fd, const char *p, size_t len)
 static int vm_restore(int argc, char **argv)
 {
 	static const char usage[] =
-		"fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]";
+		"fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]\n"
+		"       fastboot vm restore --all [--log FILE] [--timeout SECS] [--keep] [--json]";
 	static const struct option opts[] = {
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	uint64_t t0, t_up, t_loaded, t_cont, resumed_at = 0;
-	const char *qmp_arg = NULL, *log = NULL, *name;
-	struct vm_args a = { 0 };
-	const struct vm_cred *cred = NULL;
-	struct buf state = { 0 }, dropped = { 0 };
-	struct vm_names n;
-	struct qver v;
-	struct qmp q = { .fd = -1 };
-	char **nargv = NULL, status[64], logabs[4096];
-	int c, ret = EXIT_FAIL, dev, timeout = 120, pfd[2] = { -1, -1 };
-	bool keep = false;
-	pid_t pid = -1;
+	const char *qmp_arg = NULL, *log = NULL;
+	char logabs[4096];
+	int c, ret, dev, timeout = 120;
+	bool keep = false, all = false;
 
 	optind = 0;	/* reinitialise getopt: options may follow NAME */
-	while ((c = getopt_long(argc, argv, "q:l:t:kjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:l:t:kajh", opts, NULL)) != -1) {
 		if (c == 'q')
 			qmp_arg = optarg;
 		else if (c == 'l')
@@ -1241,6 +1352,8 @@ static int vm_restore(int argc, char **argv)
 			timeout = parse_timeout(optarg);
 		else if (c == 'k')
 			keep = true;
+		else if (c == 'a')
+			all = true;
 		else if (c == 'j')
 			opt_json = true;
 		else if (c == 'h')
@@ -1248,13 +1361,44 @@ static int vm_restore(int argc, char **argv)
 		else
 			return fb_usage_error("%s", usage);
 	}
-	if (argc - optind != 1 || timeout <= 0)
+	if (timeout <= 0 || (all && (argc != optind || qmp_arg)) ||
+	    (!all && argc - optind != 1))
 		return fb_usage_error("%s", usage);
-	name = argv[optind];
-	if (vm_names(name, &n))
-		return EXIT_FAIL;
-	dev = open_store();
+	if (log) {
+		abs_path(log, logabs, sizeof(logabs));
+		log = logabs;
+	}
+	if (all)
+		return vm_all(false, timeout, log, keep);
+	dev = vm_open_store();
 	if (dev == -1)
+		return EXIT_FAIL;
+	ret = vm_restore_one(dev, argv[optind], qmp_arg, log, timeout, keep, NULL);
+	vm_close_store(dev);
+	return ret;
+}
+
+/*
+ * Restore VM NAME from the store dev (locked by the caller): QMP on
+ * qmp_arg or the saved socket, QEMU's stderr to log (absolute, or NULL).
+ */
+int vm_restore_one(int dev, const char *name, const char *qmp_arg,
+		   const char *log, int timeout, bool keep, struct vm_result *res)
+{
+	char qmp_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
+	uint64_t t0, t_up, t_loaded, t_cont, resumed_at = 0;
+	const char *mode = MODE_SHARED;
+	struct vm_args a = { 0 };
+	const struct vm_cred *cred = NULL;
+	struct buf state = { 0 }, dropped = { 0 };
+	struct vm_names n;
+	struct qver v = { 0 };
+	struct qmp q = { .fd = -1 };
+	char **nargv = NULL, status[64];
+	int c, ret = EXIT_FAIL, pfd[2] = { -1, -1 };
+	pid_t pid = -1;
+
+	if (vm_names(name, &n))
 		return EXIT_FAIL;
 	if (obj_get(dev, n.args, &a.raw) || args_parse(&a, n.args) ||
 	    restore_cred(&a, name, &cred) || obj_get(dev, n.state, &state))
@@ -1267,10 +1411,6 @@ static int vm_restore(int argc, char **argv)
 		fb_usage_error("%s has no QMP socket: use --qmp", n.args);
 		ret = EXIT_USAGE;
 		goto out;
-	}
-	if (log) {
-		abs_path(log, logabs, sizeof(logabs));
-		log = logabs;
 	}
 	c = sock_connect(qmp_path);
 	if (c >= 0) {
@@ -1334,11 +1474,18 @@ static int vm_restore(int argc, char **argv)
 			pid = qpid;
 	}
 	t_up = mono_ms();
-	if (strcmp(a.mode, v.cpr ? "cpr-reboot" : "x-ignore-shared"))
-		progress("warning: saved in %s mode by QEMU %s, restoring with QEMU %ld.%ld.%ld",
-			 a.mode, a.qemu, v.major, v.minor, v.micro);
-	/* 1. the same capability, before incoming */
-	if (qmp_set_caps(&q, &v))
+	/* The mode of the save: a stream saved in one loads in that one. */
+	mode = strcmp(a.mode, MODE_CPR) ? MODE_SHARED : MODE_CPR;
+	if (!strcmp(mode, MODE_CPR) && !v.cpr) {
+		fb_error(name, "saved in cpr-reboot mode by QEMU %s, but QEMU %ld.%ld.%ld has no cpr-reboot mode",
+			 a.qemu, v.major, v.minor, v.micro);
+		goto out;
+	}
+	if (strcmp(a.qemu, "") && strcmp(a.mode, mode))
+		progress("warning: saved in mode '%s' by QEMU %s: restoring in %s mode",
+			 a.mode, a.qemu, mode);
+	/* 1. the same mode and capability, before incoming */
+	if (qmp_set_caps(&q, mode))
 		goto out;
 	/* 2. migrate-incoming from a pipe fed with the state */
 	if (qmp_migrate_pipe(&q, "migrate-incoming", pfd, 0))
@@ -1386,7 +1533,7 @@ static int vm_restore(int argc, char **argv)
 		json_open(&j, NULL, '{');
 		json_str(&j, "name", name);
 		json_str(&j, "qemu", ver);
-		json_str(&j, "mode", v.cpr ? "cpr-reboot" : "x-ignore-shared");
+		json_str(&j, "mode", mode);
 		json_u64(&j, "pid", (uint64_t)pid);
 		json_str(&j, "qmp", qmp_path);
 		json_str(&j, "status", status);
@@ -1399,6 +1546,15 @@ static int vm_restore(int argc, char **argv)
 		json_u64(&j, "total_ms", t_cont - t0);
 		json_close(&j, '}');
 		json_end(&j);
+	}
+	if (res) {
+		snprintf(res->qemu, sizeof(res->qemu), "%ld.%ld.%ld", v.major,
+			 v.minor, v.micro);
+		snprintf(res->mode, sizeof(res->mode), "%s", mode);
+		res->pid = (int)pid;
+		res->state_bytes = state.len;
+		res->at_ms = resumed_at;
+		res->total_ms = t_cont - t0;
 	}
 	ret = EXIT_OK;
 out:
@@ -1418,7 +1574,6 @@ out:
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	qmp_close(&q);
-	close_store(dev);
 	free(nargv);
 	vm_args_free(&a);
 	free(dropped.p);
@@ -1430,7 +1585,9 @@ int cmd_vm(int argc, char **argv)
 {
 	static const char usage[] =
 		"fastboot vm save NAME --qmp SOCKET [--timeout SECS] [--json]\n"
-		"       fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]";
+		"       fastboot vm save --all [--timeout SECS] [--json]\n"
+		"       fastboot vm restore NAME [--qmp SOCKET] [--log FILE] [--timeout SECS] [--keep] [--json]\n"
+		"       fastboot vm restore --all [--log FILE] [--timeout SECS] [--keep] [--json]";
 
 	if (argc < 2)
 		return fb_usage_error("%s", usage);

@@ -469,6 +469,70 @@ char **vm_restore_argv(const struct vm_args *a, const char *qmp)
 }
 
 /*
+ * A unix socket path at the start of a QEMU option value: "unix:PATH" up
+ * to a single ',' (",," is a literal comma), into out.
+ */
+static bool unix_path(const char *val, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (strncmp(val, "unix:", 5))
+		return false;
+	for (val += 5; *val; val++) {
+		if (*val == ',' && val[1] != ',')
+			break;
+		if (*val == ',')
+			val++;
+		if (o + 1 >= len)
+			return false;
+		out[o++] = *val;
+	}
+	out[o] = 0;
+	return o > 0;
+}
+
+/*
+ * The QMP socket of a QEMU command line, into out: the first of
+ * -qmp unix:PATH[,...] (or -qmp-pretty), and -mon chardev=ID,mode=control
+ * with its -chardev socket,id=ID,path=PATH.  False when there is none
+ * that is a unix socket (a TCP one, a chardev of another kind).
+ */
+bool vm_argv_qmp(char *const *argv, int argc, char *out, size_t len)
+{
+	char id[64], mode[32], cid[64], kind[16];
+	int i, k;
+
+	for (i = 1; i + 1 < argc; i++) {
+		const char *val = argv[i + 1];
+
+		if (is_opt(argv[i], "qmp") || is_opt(argv[i], "qmp-pretty")) {
+			if (unix_path(val, out, len))
+				return true;
+			continue;
+		}
+		if (!is_opt(argv[i], "mon") ||
+		    !opt_get(val, "chardev", id, sizeof(id)) ||
+		    !opt_get(val, "mode", mode, sizeof(mode)) ||
+		    strcmp(mode, "control"))
+			continue;
+		for (k = 1; k + 1 < argc; k++) {
+			const char *c = argv[k + 1];
+
+			if (!is_opt(argv[k], "chardev"))
+				continue;
+			/* the backend is the first element: "socket,id=..." */
+			if (snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(c, ","), c) >=
+			    (int)sizeof(kind) || strcmp(kind, "socket") ||
+			    !opt_get(c, "id", cid, sizeof(cid)) || strcmp(cid, id))
+				continue;
+			if (opt_get(c, "path", out, len) && out[0])
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Variables that make the dynamic loader or the C library load code or
  * data from a path of the saver's choosing: every LD_* and the rest of
  * the list glibc drops for a set-user-ID program (but TMPDIR).  Never

@@ -58,6 +58,7 @@ void vm_args_free(struct vm_args *a);
 int vm_count_strings(struct buf *b);
 bool vm_args_runas(const struct vm_args *a);
 char **vm_restore_argv(const struct vm_args *a, const char *qmp);
+bool vm_argv_qmp(char *const *argv, int argc, char *out, size_t len);
 bool vm_env_unsafe(const char *entry);
 int vm_env_filter(char **envp, struct buf *dropped);
 

@@ -2,6 +2,7 @@
 # shellcheck shell=sh
 # fbtest-timeout: 1200
 # fbtest-disk2: scripts/mkfsimages.sh build/byref-mount.tar
+# fbtest-vm: FB_VM_REGION=512M@0x40000000 FB_VM_CRASHKERNEL=160M
 #
 # Boot by reference, mount modules (issue #16, second half): an erofs and
 # a squashfs image stay in the store and the next kernel's `fastboot
@@ -21,7 +22,9 @@
 #   stage 4: the object stored again, data1 fine; update to fs v2
 #   stage 5: v2 mounted; --rollback
 #   stage 6: v1 mounted again; arm --from-store; panic
-#   stage 7: (crash kernel) v1 and sq mounted from the sealed store
+#   stage 7: (crash kernel) v1, sq and big mounted from the sealed store:
+#            the image (big.erofs: 192 MiB) is larger than the crash
+#            reservation (160M), which holds only the kernel and the base
 . /selftests/fastboot.sh
 
 D=/mnt
@@ -71,6 +74,7 @@ write_manifest() {	# write_manifest FILE FS-VERSION
 		echo "module m1 $D/m1.cpio"
 		echo "mount fs $I/fs$2.erofs /opt/fs"
 		echo "mount sq $I/fs.sqfs /opt/sq"
+		echo "mount big $I/big.erofs /opt/big"
 		echo "reuse-cmdline"
 	} >"$1"
 }
@@ -82,7 +86,7 @@ unpack_images() {
 		_i=$((_i + 1))
 	done
 	rm -rf "$I" && mkdir -p "$I" && tar -xf /dev/vdb -C "$I" &&
-		test -s "$I/fs1.erofs" && test -s "$I/fs.sqfs"
+		test -s "$I/fs1.erofs" && test -s "$I/fs.sqfs" && test -s "$I/big.erofs"
 }
 
 mkmod() {
@@ -254,7 +258,31 @@ stage_6() {
 		sh -c "fastboot arm --from-store --append fbstage=7 >/tmp/arm.out 2>&1"
 	fb_diag_file /tmp/arm.out 3
 	ktap_check "armed" fb_status_has '"armed":true'
+	ktap_check "the image is larger than the crash reservation" bigger_than_reservation
 	fb_panic "# panic into the armed recovery image (stage 7)"
+}
+
+big_ok() {
+	mounted_ro /opt/big erofs && sums_ok /opt/big "$I/big.sums"
+}
+
+# image_bytes: the bytes of the image (every module of mnt.manifest)
+image_bytes() {
+	_t=0
+	for _f in $(awk '$1 == "kernel" { print $2 } $1 == "initrd" || $1 == "module" || $1 == "mount" { print $3 }' "$D/mnt.manifest"); do
+		_t=$((_t + $(stat -c %s "$_f")))
+	done
+	echo $_t
+}
+
+# bigger_than_reservation: the image does not fit in the crash
+# reservation; what goes through kexec (kernel + base) does
+bigger_than_reservation() {
+	_r=$(cat /sys/kernel/kexec_crash_size)
+	_i=$(image_bytes)
+	_k=$(($(stat -c %s "$D/vmlinuz") + $(stat -c %s "$D/base.cpio.gz")))
+	echo "image $_i bytes, crash reservation $_r bytes, kernel + base $_k bytes"
+	[ "$_r" -gt 0 ] && [ "$_i" -gt "$_r" ] && [ "$_k" -lt "$_r" ]
 }
 
 stage_7() {
@@ -264,6 +292,7 @@ stage_7() {
 	ktap_check "fs and sq mounted from the sealed store" both_mounted
 	ktap_check "disk mounted" fb_disk_mount
 	ktap_check "v1 and sq: every file right" fs_is 1
+	ktap_check "big (larger than this kernel's memory) mounted, every file right" big_ok
 	ktap_check "no block failed" no_mismatch
 	ktap_check "no kernel warnings" dmesg_clean
 }

@@ -9,7 +9,7 @@
 #   stage 2: reason update, ls --json lists all 2,000 with the same sizes
 #            and digests, blobs and patterns intact; panic
 #   stage 3: (crash kernel) reason crash, the same again
-# fbtest-vm: 6G 2560M@0x100000000
+# fbtest-vm: FB_VM_MEM=6G FB_VM_REGION=2560M@0x100000000
 # fbtest-timeout: 2400
 . /selftests/fastboot.sh
 
