@@ -14,12 +14,14 @@
 # Command line: fbbench fbbench.reps=N
 . /selftests/bench/lib.sh
 
-# fill_to N: blobs f0..f(N-1) exist (objects beyond the guests)
+# fill_to N: blobs f0..f(N-1) exist (the store holds nothing else)
 fill_to() {
-	while [ "$(json_num_status objects)" -lt "$1" ]; do
-		_k=$(json_num_status objects)
+	_k=$(json_num_status objects)
+	while [ "$_k" -lt "$1" ]; do
 		echo "$_k" | fastboot put "f$_k" - || return 1
+		_k=$((_k + 1))
 	done
+	test "$(json_num_status objects)" = "$1"
 }
 
 json_num_status() {
