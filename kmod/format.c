@@ -1344,14 +1344,25 @@ int fb_meta_upgrade(struct fb_meta *m)
 	return 0;
 }
 
+/*
+ * Find an object by name: the first 8 bytes of each name (NUL-padded in
+ * every table) are compared as one word before the whole name, so a
+ * table of thousands costs one load per slot.
+ */
 int fb_obj_find(const struct fb_meta *m, const char *name)
 {
+	uint64_t key = 0, head;
 	uint32_t i;
 
-	for (i = 0; i < m->sb.max_objects; i++)
-		if (m->obj[i].type != FB_OBJ_NONE &&
-		    !strncmp(m->obj[i].name, name, FB_NAME_MAX))
+	memcpy(&key, name, strnlen(name, sizeof(key)));
+	for (i = 0; i < m->sb.max_objects; i++) {
+		const struct fb_object *o = &m->obj[i];
+
+		memcpy(&head, o->name, sizeof(head));
+		if (head == key && o->type != FB_OBJ_NONE &&
+		    !strncmp(o->name, name, FB_NAME_MAX))
 			return (int)i;
+	}
 	return -1;
 }
 
