@@ -258,12 +258,12 @@ check-long: deps
 # Benchmarks (scripts/bench.sh, selftests/bench/).
 #
 #   make bench   update reboot (also by reference), crash recovery (also
-#                by reference), VM blackout, store throughput and guest
-#                memory, measured in the VM test bed; writes
+#                by reference), VM blackout, store throughput, guest memory
+#                and a store at scale, measured in the VM test bed; writes
 #                results/bench.md, results/bench.json and results/bench.png.
 #                Reports, never gates.  BENCH_REPS (default 5) and
 #                BENCH_SECTIONS (default "update byref crash crashbyref vm
-#                store guestmem") select;
+#                store guestmem scale") select;
 #                BENCH_VM=0 skips the VM blackout section (nested QEMU,
 #                25 to 45 minutes of the run).
 # ---------------------------------------------------------------------------

@@ -75,14 +75,15 @@ struct fastboot_store {
 	char why[FB_WHY_MAX];
 	struct fb_meta *cur;		/* mirror of the committed state */
 	struct fb_meta *work;		/* working copy of a transaction */
-	u32 *scratch;			/* FB_MAX_OBJECTS u32s for validation */
+	u64 *scratch;			/* FB_SCRATCH_U64 for validation */
+	u32 cap_objects;		/* most objects any store here has */
 	struct crypto_shash *sha;	/* object digests (crypto API sha256) */
 	/*
 	 * Users of each slot's object: open guest memory files, verified
 	 * block devices (vdev.c).  An object with users is never removed,
-	 * replaced or reformatted.
+	 * replaced or reformatted.  cap_objects entries.
 	 */
-	u32 users[FB_MAX_OBJECTS];
+	u32 *users;
 };
 
 extern struct fastboot_store fastboot_store;
@@ -91,6 +92,7 @@ extern char *fastboot_image_param;
 int fastboot_store_attach(struct fastboot_store *st);
 void fastboot_store_detach(struct fastboot_store *st);
 int fastboot_store_format(struct fastboot_store *st, bool force);
+int fastboot_store_upgrade(struct fastboot_store *st);
 int fastboot_store_put(struct fastboot_store *st, const char *name, u32 type,
 		       u32 flags, const void __user *data, u64 len,
 		       const u8 *tag);

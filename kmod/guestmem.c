@@ -149,19 +149,20 @@ static int fastbootfs_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct fastboot_store *st = &fastboot_store;
 	struct guest_dirent *ents;
-	int i, n = 0;
+	/* The table of any store of this region has at most cap slots. */
+	int i, n = 0, cap = (int)st->cap_objects;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
 	/* ctx->pos is 64 bits, and anyone may lseek() the directory. */
-	if (ctx->pos < 2 || ctx->pos >= 2 + FB_MAX_OBJECTS)
+	if (ctx->pos < 2 || ctx->pos >= 2 + cap)
 		return 0;
-	ents = kvmalloc_array(FB_MAX_OBJECTS, sizeof(*ents), GFP_KERNEL);
+	ents = kvmalloc_array(cap, sizeof(*ents), GFP_KERNEL);
 	if (!ents)
 		return -ENOMEM;
 	mutex_lock(&st->lock);
 	for (i = ctx->pos - 2; st->state == FB_STATE_READY &&
-	     i < FB_MAX_OBJECTS; i++) {
+	     i < (int)st->cur->sb.max_objects; i++) {
 		const struct fb_object *o = &st->cur->obj[i];
 
 		if (o->type != FB_OBJ_GUEST)
@@ -179,7 +180,7 @@ static int fastbootfs_readdir(struct file *file, struct dir_context *ctx)
 			      DT_REG))
 			goto out;
 	}
-	ctx->pos = 2 + FB_MAX_OBJECTS;
+	ctx->pos = 2 + cap;
 out:
 	kvfree(ents);
 	return 0;

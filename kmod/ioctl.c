@@ -97,7 +97,7 @@ static long ioc_status(struct fastboot_store *st, void __user *uarg)
 		const struct fb_meta *m = st->cur;
 		u64 used = fb_used_pages(m) << FB_PAGE_SHIFT;
 
-		s.capacity_bytes = (u64)m->sb.data_pages << FB_PAGE_SHIFT;
+		s.capacity_bytes = fb_data_pages(m) << FB_PAGE_SHIFT;
 		s.used_bytes = used;
 		s.free_bytes = s.capacity_bytes - used;
 		s.generation = m->sb.generation;
@@ -109,7 +109,9 @@ static long ioc_status(struct fastboot_store *st, void __user *uarg)
 		memcpy(s.uuid, m->sb.uuid, sizeof(s.uuid));
 		fastboot_store_current_boot(st, NULL, s.image);
 	}
-	s.flags = (st->readonly ? FASTBOOT_STATUS_READONLY : 0) |
+	s.flags = (st->state == FB_STATE_READY && fb_big(st->cur) ?
+		   FASTBOOT_STATUS_TABLES : 0) |
+		  (st->readonly ? FASTBOOT_STATUS_READONLY : 0) |
 		  (st->fallback ? FASTBOOT_STATUS_FALLBACK : 0) |
 		  (st->sealed ? FASTBOOT_STATUS_SEALED : 0);
 	if (st->armed_image[0] && kexec_crash_loaded()) {
@@ -132,8 +134,11 @@ static long ioc_format(struct fastboot_store *st, void __user *uarg)
 
 	if (ret < 0)
 		return ret;
-	if (f.flags & ~FASTBOOT_FORMAT_FORCE)
+	if (f.flags & ~(FASTBOOT_FORMAT_FORCE | FASTBOOT_FORMAT_UPGRADE) ||
+	    f.flags == (FASTBOOT_FORMAT_FORCE | FASTBOOT_FORMAT_UPGRADE))
 		return -EINVAL;
+	if (f.flags & FASTBOOT_FORMAT_UPGRADE)
+		return fastboot_store_upgrade(st);
 	return fastboot_store_format(st, f.flags & FASTBOOT_FORMAT_FORCE);
 }
 
@@ -196,11 +201,13 @@ static long ioc_info(struct fastboot_store *st, void __user *uarg)
 		idx = fb_obj_find(st->cur, in.name);
 	} else {
 		/* in.index is a u32: bound it before it becomes an int. */
-		idx = in.index < FB_MAX_OBJECTS ? (int)in.index : FB_MAX_OBJECTS;
-		for (; idx < FB_MAX_OBJECTS; idx++)
+		int max = (int)st->cur->sb.max_objects;
+
+		idx = in.index < (u32)max ? (int)in.index : max;
+		for (; idx < max; idx++)
 			if (st->cur->obj[idx].type != FB_OBJ_NONE)
 				break;
-		if (idx == FB_MAX_OBJECTS)
+		if (idx == max)
 			idx = -1;
 	}
 	if (idx < 0) {

@@ -46,12 +46,12 @@ static const char *const reason_names[] = {
 	[FB_REASON_UNCLEAN] = "unclean",
 };
 
-static u8 *data_ptr(struct fastboot_store *st, u32 page)
+static u8 *data_ptr(struct fastboot_store *st, u64 page)
 {
-	return st->region.map.base + FB_DATA_OFFSET + ((u64)page << FB_PAGE_SHIFT);
+	return st->region.map.base + FB_DATA_OFFSET + (page << FB_PAGE_SHIFT);
 }
 
-static u64 data_off(u32 page)
+static u64 data_off(u64 page)
 {
 	return FB_DATA_OFFSET + ((u64)page << FB_PAGE_SHIFT);
 }
@@ -86,7 +86,8 @@ static int begin(struct fastboot_store *st)
 		return state_error(st);
 	if (st->readonly)
 		return -EROFS;
-	memcpy(st->work, st->cur, sizeof(*st->work));
+	/* Only what changed since the last commit or abort is copied. */
+	fb_meta_sync(st->work, st->cur);
 	return 0;
 }
 
@@ -163,6 +164,54 @@ static const char *boot_image(const char *store, const char *param)
 	return param;
 }
 
+/* One state in memory with table room for any store of this region. */
+static struct fb_meta *meta_new(u32 blocks)
+{
+	struct fb_meta *m = vzalloc(sizeof(*m));
+	u8 *tab = vzalloc((size_t)blocks * FB_TABLE_BLOCK);
+	u8 *dirty = vzalloc(blocks);
+
+	if (!m || !tab || !dirty) {
+		vfree(m);
+		vfree(tab);
+		vfree(dirty);
+		return NULL;
+	}
+	fb_meta_bind(m, tab, dirty, blocks);
+	return m;
+}
+
+static void meta_free(struct fb_meta *m)
+{
+	if (!m)
+		return;
+	vfree(m->tab);
+	vfree(m->dirty);
+	vfree(m);
+}
+
+/*
+ * The memory of the two states, the validation scratch and the users of
+ * each object slot, sized once from the region: the big-table geometry
+ * of a region is a function of its size (format.h).
+ */
+static int meta_alloc(struct fastboot_store *st)
+{
+	u32 blocks = fb_meta_blocks_for(st->region.size);
+	struct fb_geom g;
+
+	st->cap_objects = FB_V1_MAX_OBJECTS;
+	if (!fb_geom_for(st->region.size, &g) && g.max_objects > st->cap_objects)
+		st->cap_objects = g.max_objects;
+	st->cur = meta_new(blocks);
+	st->work = meta_new(blocks);
+	st->scratch = kvcalloc(FB_SCRATCH_U64, sizeof(u64), GFP_KERNEL);
+	st->users = kvcalloc(st->cap_objects, sizeof(u32), GFP_KERNEL);
+	if (!st->cur || !st->work || !st->scratch || !st->users)
+		return -ENOMEM;
+	return 0;
+}
+
 /**
  * fastboot_store_attach() - find out what the region holds.
  * A valid store is attached: the boot is counted with its reason (from
@@ -173,17 +222,15 @@ int fastboot_store_attach(struct fastboot_store *st)
 {
 	struct fb_attach_result res;
 	u32 reason;
+	int ret;
 
-	st->cur = vzalloc(sizeof(*st->cur));
-	st->work = vzalloc(sizeof(*st->work));
-	st->scratch = kcalloc(FB_MAX_OBJECTS, sizeof(u32), GFP_KERNEL);
-	if (!st->cur || !st->work || !st->scratch)
-		return -ENOMEM;
+	ret = meta_alloc(st);
+	if (ret)
+		return ret;
 	/* The crypto API picks the fastest sha256 the CPU offers. */
 	st->sha = crypto_alloc_shash("sha256", 0, 0);
 	if (IS_ERR(st->sha)) {
-		int ret = PTR_ERR(st->sha);
-
+		ret = PTR_ERR(st->sha);
 		st->sha = NULL;
 		pr_err("no sha256 in the crypto API (%d)\n", ret);
 		return ret;
@@ -206,8 +253,13 @@ int fastboot_store_attach(struct fastboot_store *st)
 		       st->why);
 		return 0;
 	}
-	memcpy(st->cur, st->region.map.base + FB_META_OFFSET(st->slot),
-	       sizeof(*st->cur));
+	ret = fb_meta_load(st->cur, &st->region.map, st->slot, res.other_ok);
+	if (ret) {	/* cannot happen: memory is sized for the region */
+		st->state = FB_STATE_DAMAGED;
+		strscpy(st->why, "tables larger than the region allows",
+			sizeof(st->why));
+		return 0;
+	}
 	if (st->fallback)
 		pr_warn("metadata copy %d is bad (%s); using copy %d, generation %llu\n",
 			!st->slot, st->why, st->slot, st->cur->sb.generation);
@@ -236,7 +288,7 @@ int fastboot_store_attach(struct fastboot_store *st)
 		st->cur->sb.boot_reason = reason;
 		pr_warn("store has unknown read-only features; attached read-only\n");
 	} else {
-		memcpy(st->work, st->cur, sizeof(*st->work));
+		fb_meta_copy(st->work, st->cur);
 		fb_boot_record(st->work, reason, ktime_get_real_ns(),
 			       init_utsname()->release,
 			       boot_image(st->image_store, fastboot_image_param));
@@ -263,12 +315,14 @@ void fastboot_store_detach(struct fastboot_store *st)
 	st->sealed = true;
 	mutex_unlock(&st->lock);
 	mutex_unlock(&st->op_lock);
-	vfree(st->cur);
-	vfree(st->work);
-	kfree(st->scratch);
+	meta_free(st->cur);
+	meta_free(st->work);
+	kvfree(st->scratch);
+	kvfree(st->users);
 	crypto_free_shash(st->sha);
 	st->cur = st->work = NULL;
 	st->scratch = NULL;
+	st->users = NULL;
 	st->sha = NULL;
 }
 
@@ -296,7 +350,7 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 	if (st->state != FB_STATE_UNFORMATTED && !force)
 		goto out;
 	ret = -EBUSY;
-	if (memchr_inv(st->users, 0, sizeof(st->users)) ||
+	if (memchr_inv(st->users, 0, st->cap_objects * sizeof(*st->users)) ||
 	    fastboot_guest_pinned_any())
 		goto out;
 	if (st->state == FB_STATE_READY)
@@ -313,7 +367,7 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 		       boot_image(st->image_store, fastboot_image_param));
 	commit_locked(st);
 	/* Both copies hold the new store, so no fallback can reach the old. */
-	memcpy(st->work, st->cur, sizeof(*st->work));
+	fb_meta_sync(st->work, st->cur);
 	commit_locked(st);
 	fb_seal_clear(&st->region.map);
 	memset(st->region.map.base + FB_CRASH_OFFSET, 0, FB_CRASH_BYTES);
@@ -323,10 +377,45 @@ int fastboot_store_format(struct fastboot_store *st, bool force)
 	st->fallback = false;
 	st->why[0] = 0;
 	pr_info("store formatted: %llu MiB of data space, generation %llu\n",
-		((u64)st->cur->sb.data_pages << FB_PAGE_SHIFT) >> 20,
+		(fb_data_pages(st->cur) << FB_PAGE_SHIFT) >> 20,
 		st->cur->sb.generation);
 out:
 	mutex_unlock(&st->lock);
+	mutex_unlock(&st->op_lock);
+	return ret;
+}
+
+/**
+ * fastboot_store_upgrade() - give a store without big tables big tables,
+ * keeping every object (format.h, "Big tables").  Two commits, like
+ * format: after the first the other copy holds the new layout, and a cut
+ * before it completes leaves the old store.  Objects do not move, so
+ * open files and pins stay valid.  -EALREADY when there is nothing to do,
+ * -ENOSPC when objects use the end of the data area.
+ */
+int fastboot_store_upgrade(struct fastboot_store *st)
+{
+	int ret = op_begin(st);
+
+	if (ret)
+		return ret;
+	ret = begin(st);
+	if (!ret)
+		ret = fb_meta_upgrade(st->work);
+	if (!ret) {
+		mutex_lock(&st->lock);
+		ret = commit_locked(st);
+		if (!ret) {
+			fb_meta_sync(st->work, st->cur);
+			ret = commit_locked(st);
+		}
+		mutex_unlock(&st->lock);
+	}
+	if (!ret)
+		pr_info("store upgraded to big tables: %u objects, %llu MiB of data space, generation %llu\n",
+			st->cur->sb.max_objects,
+			(fb_data_pages(st->cur) << FB_PAGE_SHIFT) >> 20,
+			st->cur->sb.generation);
 	mutex_unlock(&st->op_lock);
 	return ret;
 }

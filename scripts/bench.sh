@@ -7,7 +7,7 @@
 # Usage: scripts/bench.sh     (make bench; run as root, like make check)
 #
 # Sections (BENCH_SECTIONS, default "update byref crash crashbyref vm store
-# guestmem"):
+# guestmem scale"):
 #   update  update reboot: fastboot update vs kexec -s -l + kexec -e of the
 #           full image from the same throttled disk, and a firmware reboot
 #           (SeaBIOS, QEMU without -no-reboot); time from BENCH-T0 to the
@@ -38,6 +38,9 @@
 #           L2 VMs of 256 MiB kept across an update by vm save/restore
 #           --all, see selftests/bench/vmall.sh (reported in
 #           selftests/bench/report-guestmem.pl)
+#   scale   a store at scale (2.5 GiB region, big tables): one put with 10,
+#           1,000 and 4,096 objects in the store, attach with 10 and 4,096,
+#           guest create of the first regions vs the 1,000th
 #
 # Times are host timestamps of serial console lines (the guest prints a
 # marker line; /init prints BENCH-INIT first thing when "fbbench" is on the
@@ -63,7 +66,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 REPS=${BENCH_REPS:-5}
-SECTIONS=${BENCH_SECTIONS:-update byref crash crashbyref vm store guestmem}
+SECTIONS=${BENCH_SECTIONS:-update byref crash crashbyref vm store guestmem scale}
 BPS=${BENCH_BPS:-8388608}
 B=${BENCH_BUILD:-build/bench}
 OUT=${BENCH_OUT:-results}
@@ -418,6 +421,16 @@ if has guestmem; then
 		rm -f "$B/vm.img"
 	fi
 	echo $(($(date +%s) - S0)) >"$B/wall.guestmem"
+fi
+
+# --- section 6: a store at scale -------------------------------------------
+if has scale; then
+	S0=$(date +%s)
+	rm -f "$B/scale.tlog"
+	FB_VM_MEM=6G FB_VM_REGION=2560M@0x100000000 run_vm scale $((1800 + REPS * 120)) \
+		--initrd "$B/base.cpio.gz" \
+		--append "fbtest=bench-scale fbstage=1 fbbench fbbench.reps=$REPS"
+	echo $(($(date +%s) - S0)) >"$B/wall.scale"
 fi
 
 T_END=$(date +%s)

@@ -10,6 +10,9 @@
 #   KERNEL    kernel image to embed     (default /boot/vmlinuz-$KVER)
 #   FB_KO     fastboot module           (default kmod/fastboot.ko)
 #   FB_POKE   test helper module        (default selftests/kmod/fastboot_poke.ko)
+#   FB_OLD_KO fastboot module of an older revision, at
+#             /lib/fastboot-old/fastboot.ko when the file exists
+#             (scripts/mkoldmodule.sh; default build/old-module/fastboot.ko)
 #   FB_TOOL   admin tool (static)       (default tools/fastboot/fastboot)
 #   FB_TEST_BINS  static test programs for /usr/bin (default build/bin/fb-hostile)
 #   BUSYBOX   static busybox            (default /bin/busybox)
@@ -30,6 +33,7 @@ KVER=${KVER:-6.1.0-56-amd64}
 KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
 FB_KO=${FB_KO:-kmod/fastboot.ko}
 FB_POKE=${FB_POKE:-selftests/kmod/fastboot_poke.ko}
+FB_OLD_KO=${FB_OLD_KO:-build/old-module/fastboot.ko}
 FB_TOOL=${FB_TOOL:-tools/fastboot/fastboot}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 KEXEC=${KEXEC:-/usr/sbin/kexec}
@@ -98,6 +102,11 @@ else
 fi
 if [ -f "$FB_POKE" ]; then
 	cp "$FB_POKE" "$ST/lib/modules/$KVER/extra/fastboot_poke.ko"
+fi
+# Outside the modules tree: insmod by path, never found by modprobe.
+if [ -f "$FB_OLD_KO" ]; then
+	mkdir -p "$ST/lib/fastboot-old"
+	cp "$FB_OLD_KO" "$ST/lib/fastboot-old/fastboot.ko"
 fi
 # Kernel modules the scenarios need (a virtio disk with ext4; erofs and
 # squashfs for the mount modules of byref-mount; loop for make bench's

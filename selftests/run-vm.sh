@@ -56,6 +56,14 @@ for s in "${SCENARIOS[@]}"; do
 done
 
 mkdir -p "$BUILD"
+# A scenario's "# fbtest-old-module: REV": the module of that revision goes
+# into the initramfs (scripts/mkoldmodule.sh, scripts/mkinitramfs.sh).
+for s in "${SCENARIOS[@]}"; do
+	rev=$(sed -n 's/^# fbtest-old-module: *//p' "selftests/vm/scenarios/$s.sh" | head -n 1)
+	[ -n "$rev" ] || continue
+	scripts/mkoldmodule.sh "$rev" build/old-module/fastboot.ko ||
+		{ echo "run-vm.sh: building the module of $rev failed" >&2; exit 2; }
+done
 if [ -z "$INITRD" ]; then
 	INITRD=$BUILD/initrd.cpio.gz
 	scripts/mkinitramfs.sh "$INITRD" || { echo "run-vm.sh: mkinitramfs failed" >&2; exit 2; }

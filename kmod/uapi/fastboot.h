@@ -45,6 +45,7 @@ enum fastboot_obj_type {
 #define FASTBOOT_STATUS_SEALED		0x4	/* given up for a reboot */
 #define FASTBOOT_STATUS_ARMED		0x8	/* a crash kernel is loaded and
 						   fastboot arm recorded it */
+#define FASTBOOT_STATUS_TABLES		0x10	/* the store has big tables */
 
 struct fastboot_status {
 	__u32 size;
@@ -79,6 +80,8 @@ struct fastboot_status {
 
 /* fastboot_format.flags */
 #define FASTBOOT_FORMAT_FORCE		0x1	/* wipe an existing store */
+#define FASTBOOT_FORMAT_UPGRADE		0x2	/* give a store big tables, keeping
+						   its objects (not with FORCE) */
 
 struct fastboot_format {
 	__u32 size;

@@ -321,6 +321,35 @@ use Cwd qw(abs_path);
 do(abs_path(dirname($0)) . '/report-guestmem.pl') or die "report-guestmem.pl: " . ($@ || $!);
 my $guestmem = guestmem_collect($B);
 $J{sections}{guestmem} = $guestmem // { status => 'the section was not run' };
+
+# ---- 6. a store at scale ----------------------------------------------------
+my %SC;
+{
+	my $s = 'scale';
+	for my $m (qw(put-10 put-1000 put-4096 attach-10 attach-4096 guest-first guest-1000 marker)) {
+		my $x = st($s, $m, 'time_s') or next;
+		$SC{$m} = { time_s => $x };
+	}
+	if (%SC) {
+		my %rat = (put_4096_over_10 => r3(ratio(med($s, 'put-4096', 'time_s'), med($s, 'put-10', 'time_s'))),
+			put_1000_over_10 => r3(ratio(med($s, 'put-1000', 'time_s'), med($s, 'put-10', 'time_s'))),
+			attach_4096_over_10 => r3(ratio(med($s, 'attach-4096', 'time_s'), med($s, 'attach-10', 'time_s'))),
+			guest_1000_over_first => r3(ratio(med($s, 'guest-1000', 'time_s'), med($s, 'guest-first', 'time_s'))));
+		$J{sections}{scale} = { measures => \%SC, ratios => \%rat,
+			max_objects => med($s, 'size', 'max_objects'),
+			description => 'one VM, a 2.5 GiB region with big tables; put-N: fastboot put of a new 1 KiB blob with N objects '
+			. 'in the store; attach-N: modprobe fastboot after rmmod with N objects; guest-first: the first guest creates into '
+			. 'an empty store, guest-1000: the last ones up to the 1,000th (4 KiB regions, 2 MiB aligned)' };
+		my $r = $rat{put_4096_over_10};
+		target('6-put', 'Scale: put with 4,096 objects / with 10', '<= 2',
+			defined $r ? sprintf('%.3f', $r) : undef, defined $r ? $r <= 2 : undef);
+		$r = $rat{guest_1000_over_first};
+		target('6-guest', 'Scale: 1,000th guest create / first', '<= 2',
+			defined $r ? sprintf('%.3f', $r) : undef, defined $r ? $r <= 2 : undef);
+	} else {
+		target("6-$_", "Scale: $_", '<= 2', undef, undef, 'no samples') for qw(put guest);
+	}
+}
 $J{targets} = \@T;
 
 open(my $jf, '>', "$OUT/bench.json") or die;
@@ -499,6 +528,29 @@ if (%ST) {
 }
 
 $md .= guestmem_md($guestmem);
+
+$md .= "## 6. A store at scale\n\n";
+if (%SC) {
+	$md .= sprintf("One VM, a 2.5 GiB region with big tables (%s object slots).  Medians [min–max] of single commands, "
+		. "each including the tool's start (TCG).\n\n", $J{sections}{scale}{max_objects} // '-');
+	$md .= "| Operation | Time, s | Ratio |\n| --- | --- | --- |\n";
+	my $R = $J{sections}{scale}{ratios};
+	my %desc = ('put-10' => '`fastboot put` (1 KiB), 10 objects in the store',
+		'put-1000' => '... 1,000 objects', 'put-4096' => '... 4,096 objects',
+		'attach-10' => '`modprobe fastboot` (attach), 10 objects', 'attach-4096' => '... 4,096 objects',
+		'guest-first' => '`fastboot guest create` (4 KiB), the first ones',
+		'guest-1000' => '... the last ones up to the 1,000th', marker => 'timing overhead (empty marker pair)');
+	my %rk = ('put-1000' => 'put_1000_over_10', 'put-4096' => 'put_4096_over_10',
+		'attach-4096' => 'attach_4096_over_10', 'guest-1000' => 'guest_1000_over_first');
+	for my $m (qw(put-10 put-1000 put-4096 attach-10 attach-4096 guest-first guest-1000 marker)) {
+		my $x = $SC{$m} or next;
+		$md .= sprintf("| %s | %s | %s |\n", $desc{$m}, mmm($x->{time_s}, 3),
+			$rk{$m} ? f($R->{$rk{$m}}, 2) . ' x' : '');
+	}
+	$md .= "\n";
+} else {
+	$md .= "Not run.\n\n";
+}
 
 $md .= "## How it is measured\n\n"
 	. "- Every time is the difference of two host timestamps (perl Time::HiRes) taken when a serial console line arrives: "

@@ -28,13 +28,19 @@
  *              0x20 CRASH  recompute the crash record's CRCs (if the format
  *                          has one)
  *              0x40 CRASHH with CRASH: the header CRC only, log_crc kept
+ *              0x80 BIG    with BASE: the base is a store with big tables
+ *                          (the same objects); patch offsets then run over
+ *                          the window followed by both table copies, and
+ *                          CRC0/CRC1 recompute the block CRCs first
  *   byte 1   hostile case: 0 none, k: apply hostile_cases[k - 1] to one
  *            copy of the base (BASE only), before the patches; the harness
- *            then checks that fb_meta_validate() refuses that copy
+ *            then checks that fb_meta_validate_v1() refuses that copy
+ *            (not with BIG)
  *   byte 2   bit 0: the copy the hostile case applies to
  *   then patch records, until the input ends:
  *            u8 op (low 2 bits: 0 write, 1 xor, 2 fill, 3 write u64),
- *            u24 offset (little-endian, modulo FUZZ_WINDOW),
+ *            u24 offset (little-endian, modulo FUZZ_WINDOW, or with BIG
+ *            the window and the tables),
  *            u8 len, then len bytes (write, xor), one byte (fill:
  *            (len + 1) * 64 bytes of it) or 8 bytes (write u64, len unused)
  *
@@ -65,11 +71,14 @@
 #define F_RAW		0x10
 #define F_CRASH		0x20
 #define F_CRASHH	0x40
+#define F_BIG		0x80
 
 static uint8_t *region;		/* FUZZ_REGION bytes */
 static uint8_t *base_img;	/* FUZZ_WINDOW bytes: the valid base */
-static struct fb_meta *work;
-static uint32_t *scratch;
+static uint8_t *big_img;	/* FUZZ_REGION bytes: the base, big tables */
+static struct fb_meta *work, *loaded;
+static uint64_t *scratch;
+static struct fb_geom geom;	/* big tables of FUZZ_REGION */
 
 #ifdef FB_FUZZ_DRIVER
 #define fuzz_fail(...) do {						\
@@ -96,9 +105,82 @@ static void fuzz_write(struct fb_region *r, uint64_t off, const void *src,
 	memcpy(r->base + off, src, len);
 }
 
-static struct fb_meta *meta_at(int slot)
+static struct fb_root *root_at(int slot)
 {
-	return (struct fb_meta *)(region + FB_META_OFFSET(slot));
+	return (struct fb_root *)(region + FB_META_OFFSET(slot));
+}
+
+static struct fb_meta_v1 *v1_at(int slot)
+{
+	return (struct fb_meta_v1 *)(region + FB_META_OFFSET(slot));
+}
+
+static struct fb_meta *meta_new(void)
+{
+	uint32_t blocks = fb_meta_blocks_for(FUZZ_REGION);
+	struct fb_meta *m = calloc(1, sizeof(*m));
+	uint8_t *tab = calloc(blocks, FB_TABLE_BLOCK), *dirty = calloc(blocks, 1);
+
+	if (!m || !tab || !dirty)
+		abort();
+	fb_meta_bind(m, tab, dirty, blocks);
+	return m;
+}
+
+/* Copy @slot (valid) loaded as the module loads it. */
+static const struct fb_meta *meta_at(const struct fb_region *r, int slot)
+{
+	if (fb_meta_load(loaded, r, slot, 0))
+		fuzz_fail("fb_meta_load of a valid copy failed");
+	return loaded;
+}
+
+/* Copy @slot's root CRC and, with big tables, its block CRCs first. */
+static void fix_crc(int slot)
+{
+	struct fb_root *root = root_at(slot);
+	uint32_t b;
+
+	if (!(root->sb.incompat & FB_INCOMPAT_TABLES)) {
+		hostile_fix_crc(v1_at(slot));
+		return;
+	}
+	for (b = 0; b < geom.table_blocks && b < FB_ROOT_CRCS; b++)
+		root->bcrc[b] = ~fb_crc32c(0xffffffffu, region + geom.table_offset +
+					   (uint64_t)slot * geom.table_bytes +
+					   (uint64_t)b * FB_TABLE_BLOCK,
+					   FB_TABLE_BLOCK);
+	hostile_fix_crc(v1_at(slot));	/* the root's CRC covers 128 KiB too */
+}
+
+/* The big-table base: hostile.h's objects, committed into both copies. */
+static void big_base(void)
+{
+	static const uint8_t uuid[16] = "BIG-TABLES-FUZZ";
+	struct fb_region r = { .base = big_img, .bytes = FUZZ_REGION,
+			       .write = hostile_write };
+	struct fb_meta *m = meta_new();
+	char name[FB_NAME_MAX];
+	int i, idx, slot = -1;
+
+	if (fb_geom_for(FUZZ_REGION, &geom) || fb_meta_init(m, FUZZ_REGION, uuid, 1000))
+		abort();
+	fb_boot_record(m, FB_REASON_FIRST, 1000, "6.1.0-fuzz", "bzImage");
+	for (i = 0; i < 6; i++) {
+		memset(name, 0, sizeof(name));
+		snprintf(name, sizeof(name), "%c", 'a' + i);
+		if (fb_obj_alloc(m, name, i == 5 ? FB_OBJ_GUEST : FB_OBJ_BLOB,
+				 (uint64_t)i * 3000, i == 5 ? 8 : 1, &idx))
+			abort();
+		m->obj[idx].flags = FB_OBJ_F_DIGEST;
+	}
+	fb_obj_free(m, fb_obj_find(m, "b"));
+	fb_commit(&r, &slot, m);
+	fb_meta_touch(m, m->obj, sizeof(m->obj[0]));
+	fb_commit(&r, &slot, m);
+	free(m->tab);
+	free(m->dirty);
+	free(m);
 }
 
 static void seal_fix(struct fb_seal *s)
@@ -140,23 +222,39 @@ static void fuzz_init(void)
 		return;
 	region = calloc(1, FUZZ_REGION);
 	base_img = calloc(1, FUZZ_WINDOW);
-	work = calloc(1, sizeof(*work));
-	scratch = calloc(FB_MAX_OBJECTS, sizeof(*scratch));
-	if (!region || !base_img || !work || !scratch)
+	big_img = calloc(1, FUZZ_REGION);
+	scratch = calloc(FB_SCRATCH_U64, sizeof(*scratch));
+	if (!region || !base_img || !big_img || !scratch)
 		abort();
+	work = meta_new();
+	loaded = meta_new();
 	for (i = 0; i < 2; i++)
-		if (hostile_base((struct fb_meta *)(base_img + FB_META_OFFSET(i)),
+		if (hostile_base((struct fb_meta_v1 *)(base_img + FB_META_OFFSET(i)),
 				 FUZZ_REGION, (uint32_t)i, 5 + (uint64_t)i))
 			abort();
-	s = (struct fb_seal *)(base_img + FB_SEAL_OFFSET);
-	s->magic = FB_SEAL_MAGIC;
-	memcpy(s->uuid, ((struct fb_meta *)base_img)->sb.uuid, sizeof(s->uuid));
-	s->boot_count = ((struct fb_meta *)base_img)->sb.boot_count;
-	s->generation = 6;
-	s->time_ns = 3000;
-	s->boottime_ns = 1000;
-	s->reason = FB_REASON_UPDATE;
-	seal_fix(s);
+	big_base();
+	for (i = 0; i < 2; i++) {
+		uint8_t *img = i ? big_img : base_img;
+		const struct fb_super *sb = (const struct fb_super *)(img + FB_META_OFFSET(1));
+
+		s = (struct fb_seal *)(img + FB_SEAL_OFFSET);
+		s->magic = FB_SEAL_MAGIC;
+		memcpy(s->uuid, sb->uuid, sizeof(s->uuid));
+		s->boot_count = sb->boot_count;
+		s->generation = sb->generation;
+		s->time_ns = 3000;
+		s->boottime_ns = 1000;
+		s->reason = FB_REASON_UPDATE;
+		seal_fix(s);
+	}
+}
+
+/* Byte @off of the patch space: the window, then (BIG) both tables. */
+static uint8_t *patch_at(uint32_t off)
+{
+	if (off < FUZZ_WINDOW)
+		return region + off;
+	return region + geom.table_offset + (off - FUZZ_WINDOW);
 }
 
 /* Build the region from the input; returns 0, or -1 for an unusable input. */
@@ -166,9 +264,16 @@ static int build(const uint8_t *d, size_t n)
 	uint8_t hcase = n > 1 ? d[1] : 0;
 	int hslot = n > 2 ? d[2] & 1 : 0;
 	size_t pos = 3;
+	uint32_t space = FUZZ_WINDOW;
 
 	memset(region, 0, FUZZ_WINDOW);
-	if (flags & F_RAW) {
+	memset(region + geom.table_offset, 0, 2ull * geom.table_bytes);
+	if ((flags & (F_BASE | F_BIG | F_RAW)) == (F_BASE | F_BIG)) {
+		memcpy(region, big_img, FUZZ_WINDOW);
+		memcpy(region + geom.table_offset, big_img + geom.table_offset,
+		       2ull * geom.table_bytes);
+		space += 2 * geom.table_bytes;
+	} else if (flags & F_RAW) {
 		size_t len = n > 3 ? n - 3 : 0;
 
 		if (len > FUZZ_RAW_MAX)
@@ -179,7 +284,7 @@ static int build(const uint8_t *d, size_t n)
 		memcpy(region, base_img, FUZZ_WINDOW);
 		if (hcase && hcase <= HOSTILE_NCASES) {
 			const struct hostile_case *hc = &hostile_cases[hcase - 1];
-			struct fb_meta *m = meta_at(hslot);
+			struct fb_meta_v1 *m = v1_at(hslot);
 			char why[FB_WHY_MAX];
 			int ret;
 
@@ -187,7 +292,7 @@ static int build(const uint8_t *d, size_t n)
 			if (!(hc->flags & H_NO_CRC_FIX))
 				hostile_fix_crc(m);
 			why[0] = 0;
-			ret = fb_meta_validate(m, FUZZ_REGION, scratch, why);
+			ret = fb_meta_validate_v1(m, FUZZ_REGION, scratch, why);
 			if (hc->flags & H_VALIDATE_OK) {
 				if (ret)
 					fuzz_fail("hostile case '%s': refused: %s",
@@ -201,7 +306,7 @@ static int build(const uint8_t *d, size_t n)
 	while (pos + 5 <= n) {
 		uint8_t op = d[pos] & 3;
 		uint32_t off = ((uint32_t)d[pos + 1] | (uint32_t)d[pos + 2] << 8 |
-				(uint32_t)d[pos + 3] << 16) % FUZZ_WINDOW;
+				(uint32_t)d[pos + 3] << 16) % space;
 		uint32_t len = d[pos + 4], i;
 
 		pos += 5;
@@ -210,11 +315,11 @@ static int build(const uint8_t *d, size_t n)
 		case 1:
 			if (len > n - pos)
 				len = (uint32_t)(n - pos);
-			for (i = 0; i < len && off + i < FUZZ_WINDOW; i++) {
+			for (i = 0; i < len && off + i < space; i++) {
 				if (op == 0)
-					region[off + i] = d[pos + i];
+					*patch_at(off + i) = d[pos + i];
 				else
-					region[off + i] ^= d[pos + i];
+					*patch_at(off + i) ^= d[pos + i];
 			}
 			pos += len;
 			break;
@@ -222,21 +327,22 @@ static int build(const uint8_t *d, size_t n)
 			if (pos >= n)
 				break;
 			len = (len + 1) * 64;
-			if (len > FUZZ_WINDOW - off)
-				len = FUZZ_WINDOW - off;
-			memset(region + off, d[pos], len);
+			if (len > space - off)
+				len = space - off;
+			for (i = 0; i < len; i++)
+				*patch_at(off + i) = d[pos];
 			pos++;
 			break;
 		case 3:
-			for (i = 0; i < 8 && pos < n && off + i < FUZZ_WINDOW; i++)
-				region[off + i] = d[pos++];
+			for (i = 0; i < 8 && pos < n && off + i < space; i++)
+				*patch_at(off + i) = d[pos++];
 			break;
 		}
 	}
 	if (flags & F_CRC0)
-		hostile_fix_crc(meta_at(0));
+		fix_crc(0);
 	if (flags & F_CRC1)
-		hostile_fix_crc(meta_at(1));
+		fix_crc(1);
 	if (flags & F_SEAL)
 		seal_fix((struct fb_seal *)(region + FB_SEAL_OFFSET));
 #ifdef FB_CRASH_MAGIC
@@ -259,19 +365,23 @@ static void check_current(const struct fb_meta *m)
 	uint32_t i, cursor;
 	int idx;
 
-	if (m->sb.nr_extents == 0 || m->sb.nr_extents > FB_MAX_EXTENTS)
+	uint64_t dp = fb_data_pages(m);
+
+	if (m->sb.nr_extents == 0 || m->sb.nr_extents > m->sb.max_extents)
 		fuzz_fail("nr_extents %u accepted", m->sb.nr_extents);
-	if ((uint64_t)m->sb.data_pages * FB_PAGE_SIZE + FB_DATA_OFFSET >
-	    FUZZ_REGION)
+	if (dp * FB_PAGE_SIZE + FB_DATA_OFFSET > FUZZ_REGION ||
+	    (fb_big(m) && dp * FB_PAGE_SIZE + FB_DATA_OFFSET > m->sb.table_offset))
 		fuzz_fail("data area larger than the region");
 	for (i = 0; i < m->sb.nr_extents; i++)
-		if ((uint64_t)m->ext[i].start + m->ext[i].pages > m->sb.data_pages)
-			fuzz_fail("extent %u: %u+%u past the data area", i,
-				  m->ext[i].start, m->ext[i].pages);
-	for (idx = 0; idx < FB_MAX_OBJECTS; idx++) {
+		if (m->ext[i].start + m->ext[i].pages > dp ||
+		    m->ext[i].start + m->ext[i].pages < m->ext[i].start)
+			fuzz_fail("extent %u: %llu+%llu past the data area", i,
+				  (unsigned long long)m->ext[i].start,
+				  (unsigned long long)m->ext[i].pages);
+	for (idx = 0; idx < (int)m->sb.max_objects; idx++) {
 		const struct fb_object *o = &m->obj[idx];
 		const struct fb_extent *e;
-		uint32_t expect = 0;
+		uint64_t expect = 0;
 
 		if (o->type == FB_OBJ_NONE)
 			continue;
@@ -287,8 +397,10 @@ static void check_current(const struct fb_meta *m)
 
 			if (e->offset != expect || e->pages == 0 ||
 			    start + bytes > FUZZ_REGION)
-				fuzz_fail("object %d: bad extent %u+%u off %u",
-					  idx, e->start, e->pages, e->offset);
+				fuzz_fail("object %d: bad extent %llu+%llu off %llu",
+					  idx, (unsigned long long)e->start,
+					  (unsigned long long)e->pages,
+					  (unsigned long long)e->offset);
 			/* The module copies from here: touch both ends. */
 			region[start] ^= 0;
 			region[start + bytes - 1] ^= 0;
@@ -301,7 +413,7 @@ static void check_current(const struct fb_meta *m)
 				  (unsigned long long)o->size);
 		used += pages;
 	}
-	if (used != fb_used_pages(m) || used > m->sb.data_pages)
+	if (used != fb_used_pages(m) || used > dp)
 		fuzz_fail("used pages %llu, fb_used_pages %llu",
 			  (unsigned long long)used,
 			  (unsigned long long)fb_used_pages(m));
@@ -324,7 +436,8 @@ static void check_writes(struct fb_region *r, int slot)
 	int cur = slot, idx, ret, victim;
 	uint64_t gen;
 
-	memcpy(work, meta_at(slot), sizeof(*work));
+	if (fb_meta_load(work, r, slot, 0))
+		fuzz_fail("fb_meta_load of the current copy failed");
 	if (work->sb.generation >= (1ull << 62) - 3 ||
 	    work->sb.boot_count >= (1ull << 62) - 3 ||
 	    work->sb.next_object_id >= UINT64_MAX - 3)
@@ -335,9 +448,9 @@ static void check_writes(struct fb_region *r, int slot)
 	if (fb_obj_find(work, name) < 0) {
 		ret = fb_obj_alloc(work, name, FB_OBJ_BLOB, 3 * FB_PAGE_SIZE + 1,
 				   1, &idx);
-		if (ret == -ENOSPC) {
+		if (ret == -ENOSPC || ret == -EMFILE) {
 			/* a failed alloc may leave the copy half-changed */
-			memcpy(work, meta_at(slot), sizeof(*work));
+			fb_meta_load(work, r, slot, 0);
 			fb_boot_record(work, FB_REASON_UNCLEAN, 4000, "fuzz", "fuzz");
 		} else if (ret) {
 			fuzz_fail("fb_obj_alloc: %d", ret);
@@ -345,11 +458,11 @@ static void check_writes(struct fb_region *r, int slot)
 			work->obj[idx].flags = FB_OBJ_F_DIGEST;
 		}
 	}
-	for (victim = 0; victim < FB_MAX_OBJECTS; victim++)
+	for (victim = 0; victim < (int)work->sb.max_objects; victim++)
 		if (work->obj[victim].type != FB_OBJ_NONE &&
 		    strcmp(work->obj[victim].name, "fuzz-new"))
 			break;
-	if (victim < FB_MAX_OBJECTS)
+	if (victim < (int)work->sb.max_objects)
 		fb_obj_free(work, victim);
 	why[0] = 0;
 	/* Validate as it will be committed: next generation, other slot. */
@@ -358,14 +471,14 @@ static void check_writes(struct fb_region *r, int slot)
 	if (cur != !slot || work->sb.generation != gen + 1)
 		fuzz_fail("commit went to slot %d", cur);
 #ifdef FB_FUZZ_DRIVER
-	if (fb_meta_validate(meta_at(cur), FUZZ_REGION, scratch, why))
+	if (fb_copy_validate(r, cur, scratch, why))
 		fuzz_fail("committed copy refused: %s", why);
 #endif
 	fb_attach(r, scratch, &res);
 	if (res.state != FB_STATE_READY || res.slot != cur)
 		fuzz_fail("after a commit: state %d slot %d (%s)", res.state,
 			  res.slot, res.why);
-	check_current(meta_at(cur));
+	check_current(meta_at(r, cur));
 }
 
 #ifdef FB_FUZZ_DRIVER
@@ -396,13 +509,12 @@ static int fuzz_one(const uint8_t *d, size_t n)
 	 * trusts fb_attach's own verdicts, the driver checks them again.
 	 */
 	for (s = 0; s < 2; s++) {
-		magic[s] = meta_at(s)->sb.magic == FB_MAGIC;
+		magic[s] = root_at(s)->sb.magic == FB_MAGIC;
 #ifdef FB_FUZZ_DRIVER
 		memset(why, 0x55, sizeof(why));
-		ok[s] = !fb_meta_validate(meta_at(s), FUZZ_REGION, scratch, why);
+		ok[s] = !fb_copy_validate(&r, s, scratch, why);
 		if (!ok[s])
-			check_why(why, "fb_meta_validate");
-		ok[s] = ok[s] && meta_at(s)->sb.slot == (uint32_t)s;
+			check_why(why, "fb_copy_validate");
 #else
 		ok[s] = res.state == FB_STATE_READY &&
 			(s == res.slot || !res.fallback);
@@ -419,7 +531,7 @@ static int fuzz_one(const uint8_t *d, size_t n)
 		if (res.slot != -1 || !res.why[0])
 			fuzz_fail("damaged: slot %d, why '%s'", res.slot, res.why);
 		if (ok[0] != ok[1] ||
-		    (ok[0] && meta_at(0)->sb.generation != meta_at(1)->sb.generation))
+		    (ok[0] && root_at(0)->sb.generation != root_at(1)->sb.generation))
 			fuzz_fail("damaged although one copy is good");
 		return 0;
 	case FB_STATE_READY:
@@ -432,15 +544,15 @@ static int fuzz_one(const uint8_t *d, size_t n)
 	if (!ok[res.slot])
 		fuzz_fail("current copy %d does not validate", res.slot);
 	if (ok[!res.slot] &&
-	    meta_at(!res.slot)->sb.generation >= meta_at(res.slot)->sb.generation)
+	    root_at(!res.slot)->sb.generation >= root_at(res.slot)->sb.generation)
 		fuzz_fail("older copy chosen");
 	if (res.fallback != !ok[!res.slot])
 		fuzz_fail("fallback %d, other copy ok %d", res.fallback,
 			  ok[!res.slot]);
-	check_current(meta_at(res.slot));
+	check_current(meta_at(&r, res.slot));
 
 	reason = fb_seal_valid((const struct fb_seal *)(region + FB_SEAL_OFFSET),
-			       meta_at(res.slot));
+			       meta_at(&r, res.slot));
 	if (reason != 0 && reason != FB_REASON_UPDATE &&
 	    reason != FB_REASON_CRASH && reason != FB_SEAL_DETACH)
 		fuzz_fail("seal reason %d", reason);
@@ -449,13 +561,13 @@ static int fuzz_one(const uint8_t *d, size_t n)
 		char next[64];
 
 		memset(next, 0x55, sizeof(next));
-		if (fb_next_valid(&r, meta_at(res.slot), next) &&
+		if (fb_next_valid(&r, meta_at(&r, res.slot), next) &&
 		    fb_name_valid(next, sizeof(next)))
 			fuzz_fail("next-boot record with a bad image name");
 		note("next-boot record '%.64s'\n", next);
 	}
 #ifdef FB_CRASH_MAGIC
-	s = fb_crash_valid(&r, meta_at(res.slot));
+	s = fb_crash_valid(&r, meta_at(&r, res.slot));
 	if (s < 0 || s > 2)
 		fuzz_fail("crash record state %d", s);
 	note("crash record %d\n", s);

@@ -47,7 +47,7 @@ static u32 crc32c_bits(u32 crc, const u8 *p, size_t len)
 
 static int flip_rocompat(void)
 {
-	struct fb_meta *m;
+	struct fb_root *m;
 	void *meta;
 	int s;
 
@@ -67,15 +67,26 @@ static int flip_rocompat(void)
 	return 0;
 }
 
-/* Physical address of byte off of object name, or 0. */
+/* Physical address of page page of an object whose extents are these. */
+static phys_addr_t ext_byte(u64 start, u64 pages, u64 eoff, u64 page, u64 off)
+{
+	if (page < eoff || page >= eoff + pages)
+		return 0;
+	return addr + FB_DATA_OFFSET + ((start + page - eoff) << FB_PAGE_SHIFT) +
+	       (off & (FB_PAGE_SIZE - 1));
+}
+
+/*
+ * Physical address of byte off of object name, or 0: through the newest
+ * root with a magic, either layout (big tables: its table copy).
+ */
 static phys_addr_t object_byte(const char *name, u64 off)
 {
-	const struct fb_meta *m[2], *cur = NULL;
-	const struct fb_extent *e;
+	const struct fb_root *m[2], *cur = NULL;
 	phys_addr_t pa = 0;
 	u64 page = off >> FB_PAGE_SHIFT;
-	void *meta;
-	int s, i;
+	void *meta, *tab = NULL;
+	u32 i, s, slot = 0;
 
 	meta = memremap(addr, 2 * FB_META_BYTES, MEMREMAP_WB);
 	if (!meta)
@@ -83,22 +94,49 @@ static phys_addr_t object_byte(const char *name, u64 off)
 	for (s = 0; s < 2; s++) {
 		m[s] = meta + FB_META_OFFSET(s);
 		if (m[s]->sb.magic == FB_MAGIC &&
-		    (!cur || m[s]->sb.generation > cur->sb.generation))
+		    (!cur || m[s]->sb.generation > cur->sb.generation)) {
 			cur = m[s];
-	}
-	for (i = 0; cur && i < FB_MAX_OBJECTS; i++) {
-		if (!cur->obj[i].type || strcmp(cur->obj[i].name, name))
-			continue;
-		for (s = 0; s < cur->sb.nr_extents && s < FB_MAX_EXTENTS; s++) {
-			e = &cur->ext[s];
-			if (e->owner == i && page >= e->offset &&
-			    page < (u64)e->offset + e->pages)
-				pa = addr + FB_DATA_OFFSET +
-				     (((u64)e->start + page - e->offset) << FB_PAGE_SHIFT) +
-				     (off & (FB_PAGE_SIZE - 1));
+			slot = s;
 		}
-		break;
 	}
+	if (cur && (cur->sb.incompat & FB_INCOMPAT_TABLES)) {
+		const struct fb_object *obj;
+		const struct fb_extent *ext;
+
+		tab = memremap(addr + cur->sb.table_offset +
+			       (u64)slot * cur->sb.table_bytes,
+			       cur->sb.table_bytes, MEMREMAP_WB);
+		if (!tab)
+			goto out;
+		obj = tab;
+		ext = tab + (u64)cur->sb.max_objects * sizeof(*obj);
+		for (i = 0; i < cur->sb.max_objects; i++) {
+			if (!obj[i].type || strcmp(obj[i].name, name))
+				continue;
+			for (s = 0; s < cur->sb.nr_extents &&
+			     s < cur->sb.max_extents && !pa; s++)
+				if (ext[s].owner == i)
+					pa = ext_byte(ext[s].start, ext[s].pages,
+						      ext[s].offset, page, off);
+			break;
+		}
+		memunmap(tab);
+	} else if (cur) {
+		const struct fb_meta_v1 *v1 = (const struct fb_meta_v1 *)cur;
+
+		for (i = 0; i < FB_V1_MAX_OBJECTS; i++) {
+			if (!v1->obj[i].type || strcmp(v1->obj[i].name, name))
+				continue;
+			for (s = 0; s < v1->sb.nr_extents &&
+			     s < FB_V1_MAX_EXTENTS && !pa; s++)
+				if (v1->ext[s].owner == i)
+					pa = ext_byte(v1->ext[s].start,
+						      v1->ext[s].pages,
+						      v1->ext[s].offset, page, off);
+			break;
+		}
+	}
+out:
 	memunmap(meta);
 	return pa;
 }

@@ -12,10 +12,11 @@
 #ifndef FB_UNIT_HOSTILE_H
 #define FB_UNIT_HOSTILE_H
 
+#include <stdlib.h>
 #include "../../kmod/format.h"
 
 /* CRC32C of a copy with the crc field read as zero (init/xorout ~0). */
-static inline uint32_t hostile_crc(const struct fb_meta *m)
+static inline uint32_t hostile_crc(const struct fb_meta_v1 *m)
 {
 	static const uint8_t zero[4];
 	const uint8_t *p = (const uint8_t *)m;
@@ -28,19 +29,50 @@ static inline uint32_t hostile_crc(const struct fb_meta *m)
 	return ~c;
 }
 
-static inline void hostile_fix_crc(struct fb_meta *m)
+static inline void hostile_fix_crc(struct fb_meta_v1 *m)
 {
 	m->sb.crc = hostile_crc(m);
 }
 
+/* A plain write hook: encoding a state into a buffer. */
+static inline void hostile_write(struct fb_region *r, uint64_t off,
+				 const void *src, size_t len)
+{
+	memcpy(r->base + off, src, len);
+}
+
 /*
- * The base state (valid once slot, generation and crc are set):
+ * Encode in-memory state @st as copy @slot at generation @generation into
+ * @out: fb_commit() into a scratch region, then the copy taken out.
+ */
+static inline int hostile_encode(struct fb_meta *st, struct fb_meta_v1 *out,
+				 uint32_t slot, uint64_t generation)
+{
+	struct fb_region r;
+	int cur = slot ? 0 : 1;
+
+	r.base = (uint8_t *)calloc(2, FB_META_BYTES);
+	if (!r.base)
+		return -1;
+	r.bytes = 2 * FB_META_BYTES;
+	r.write = hostile_write;
+	r.priv = NULL;
+	st->sb.generation = generation - 1;
+	fb_commit(&r, &cur, st);
+	memcpy(out, r.base + FB_META_OFFSET(slot), FB_META_BYTES);
+	free(r.base);
+	return 0;
+}
+
+/*
+ * The base state (valid once slot, generation and crc are set), a copy
+ * without big tables as modules before them write it:
  *   objects  a (100 B, slot 0), f (4 pages, slot 1, two extents),
  *            c (3 pages, slot 2), d (0 B, slot 3), e (1 B, slot 4)
  *   extents  a[0,1) f[1,3) c[3,6) e[6,7) f[7,9) free[9,data_pages)
  * Returns 0, or -1 if the format code refused to build it.
  */
-static inline int hostile_base(struct fb_meta *m, uint64_t region_bytes,
+static inline int hostile_base(struct fb_meta_v1 *out, uint64_t region_bytes,
 			       uint32_t slot, uint64_t generation)
 {
 	static const uint8_t uuid[16] = {
@@ -51,19 +83,26 @@ static inline int hostile_base(struct fb_meta *m, uint64_t region_bytes,
 		{ "a", 100 }, { "b", 5000 }, { "c", 3 * 4096 }, { "d", 0 },
 		{ "e", 1 },
 	};
+	uint32_t blocks = fb_meta_blocks_for(region_bytes);
+	struct fb_meta *m = (struct fb_meta *)calloc(1, sizeof(*m));
+	uint8_t *tab = (uint8_t *)calloc(blocks, FB_TABLE_BLOCK);
+	uint8_t *dirty = (uint8_t *)calloc(blocks, 1);
 	char name[FB_NAME_MAX];
 	unsigned int i;
-	int idx;
+	int idx, ret = -1;
 
-	if (fb_meta_init(m, region_bytes, uuid, 1000))
-		return -1;
+	if (!m || !tab || !dirty)
+		goto out;
+	fb_meta_bind(m, tab, dirty, blocks);
+	if (fb_meta_init_v1(m, region_bytes, uuid, 1000))
+		goto out;
 	fb_boot_record(m, FB_REASON_FIRST, 1000, "6.1.0-hostile", "bzImage");
 	fb_boot_record(m, FB_REASON_UNCLEAN, 2000, "6.1.0-hostile", NULL);
 	for (i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		memset(name, 0, sizeof(name));
 		strcpy(name, objs[i].name);
 		if (fb_obj_alloc(m, name, FB_OBJ_BLOB, objs[i].size, 1, &idx))
-			return -1;
+			goto out;
 		m->obj[idx].flags = FB_OBJ_F_DIGEST;
 		memset(m->obj[idx].sha256, 0x5a + (int)i, 32);
 	}
@@ -71,23 +110,36 @@ static inline int hostile_base(struct fb_meta *m, uint64_t region_bytes,
 	memset(name, 0, sizeof(name));
 	strcpy(name, "f");
 	if (fb_obj_alloc(m, name, FB_OBJ_GUEST, 4 * 4096, 1, &idx))
-		return -1;
+		goto out;
 	m->obj[idx].mode = 0600;
-	m->sb.slot = slot;
-	m->sb.generation = generation;
-	hostile_fix_crc(m);
-	return 0;
+	ret = hostile_encode(m, out, slot, generation);
+out:
+	free(m);
+	free(tab);
+	free(dirty);
+	return ret;
+}
+
+static inline int h_find(const struct fb_meta_v1 *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < FB_V1_MAX_OBJECTS; i++)
+		if (m->obj[i].type != FB_OBJ_NONE &&
+		    !strncmp(m->obj[i].name, name, FB_NAME_MAX))
+			return i;
+	return -1;
 }
 
 /* Helpers for the mutations (the base layout is fixed, see above). */
-static inline struct fb_object *h_obj(struct fb_meta *m, const char *name)
+static inline struct fb_object *h_obj(struct fb_meta_v1 *m, const char *name)
 {
-	return &m->obj[fb_obj_find(m, name)];
+	return &m->obj[h_find(m, name)];
 }
 
-static inline int h_ext_of(struct fb_meta *m, const char *name, int nth)
+static inline int h_ext_of(struct fb_meta_v1 *m, const char *name, int nth)
 {
-	uint32_t i, owner = (uint32_t)fb_obj_find(m, name);
+	uint32_t i, owner = (uint32_t)h_find(m, name);
 
 	for (i = 0; i < m->sb.nr_extents; i++)
 		if (m->ext[i].owner == owner && nth-- == 0)
@@ -95,24 +147,28 @@ static inline int h_ext_of(struct fb_meta *m, const char *name, int nth)
 	return 0;
 }
 
-static inline int h_free_slot(const struct fb_meta *m)
+static inline int h_free_slot(const struct fb_meta_v1 *m)
 {
 	int i;
 
-	for (i = 0; i < FB_MAX_OBJECTS; i++)
+	for (i = 0; i < FB_V1_MAX_OBJECTS; i++)
 		if (m->obj[i].type == FB_OBJ_NONE)
 			return i;
 	return 0;
 }
 
-#define H_MUT(fn) static inline void fn(struct fb_meta *m)
+#define H_MUT(fn) static inline void fn(struct fb_meta_v1 *m)
 
 /* Superblock. */
 H_MUT(h_magic) { m->sb.magic ^= 1; }
 H_MUT(h_version) { m->sb.version = FB_VERSION + 1; }
 H_MUT(h_super_bytes) { m->sb.super_bytes = 2048; }
 H_MUT(h_meta_bytes) { m->sb.meta_bytes = FB_META_BYTES * 2; }
-H_MUT(h_incompat) { m->sb.incompat = 0x1; }
+H_MUT(h_incompat) { m->sb.incompat = 0x2; }
+H_MUT(h_incompat_tables) { m->sb.incompat = FB_INCOMPAT_TABLES; }
+H_MUT(h_data_pages64) { m->sb.data_pages64 = m->sb.data_pages; }
+H_MUT(h_table_offset) { m->sb.table_offset = FB_DATA_OFFSET; }
+H_MUT(h_table_blocks) { m->sb.table_blocks = 1; }
 H_MUT(h_incompat_high) { m->sb.incompat = 0x80000000u; }
 H_MUT(h_slot_swapped) { m->sb.slot ^= 1; }
 H_MUT(h_slot_2) { m->sb.slot = 2; }
@@ -126,7 +182,7 @@ H_MUT(h_data_pages_less)
 	m->sb.data_pages--;
 	m->ext[m->sb.nr_extents - 1].pages--;
 }
-H_MUT(h_max_objects) { m->sb.max_objects = FB_MAX_OBJECTS + 1; }
+H_MUT(h_max_objects) { m->sb.max_objects = FB_V1_MAX_OBJECTS + 1; }
 H_MUT(h_max_extents) { m->sb.max_extents = 0xffffffffu; }
 H_MUT(h_boot_count_0) { m->sb.boot_count = 0; }
 H_MUT(h_boot_reason_0) { m->sb.boot_reason = FB_REASON_NONE; }
@@ -140,11 +196,11 @@ H_MUT(h_history_release)
 	memset(m->sb.history[0].release, 'x', sizeof(m->sb.history[0].release));
 }
 H_MUT(h_history_image_tail) { m->sb.history[5].image[63] = 'x'; }
-H_MUT(h_reserved0) { m->sb.reserved0[7] = 1; }
+H_MUT(h_reserved0) { m->sb.reserved0 = 1ull << 56; }
 H_MUT(h_reserved1) { m->sb.reserved1[sizeof(m->sb.reserved1) - 1] = 0x80; }
 
 /* Extent table. */
-H_MUT(h_nr_ext_too_big) { m->sb.nr_extents = FB_MAX_EXTENTS + 1; }
+H_MUT(h_nr_ext_too_big) { m->sb.nr_extents = FB_V1_MAX_EXTENTS + 1; }
 H_MUT(h_nr_ext_huge) { m->sb.nr_extents = 0xffffffffu; }
 H_MUT(h_nr_ext_0) { m->sb.nr_extents = 0; }
 H_MUT(h_nr_ext_plus1) { m->sb.nr_extents++; }
@@ -169,14 +225,14 @@ H_MUT(h_ext_empty)
 H_MUT(h_ext_past_end) { m->ext[m->sb.nr_extents - 1].pages++; }
 H_MUT(h_ext_wrap) { m->ext[m->sb.nr_extents - 1].pages = 0xffffffffu; }
 H_MUT(h_ext_free_owner) { m->ext[h_ext_of(m, "c", 0)].owner = (uint32_t)h_free_slot(m); }
-H_MUT(h_ext_owner_range) { m->ext[h_ext_of(m, "c", 0)].owner = FB_MAX_OBJECTS; }
+H_MUT(h_ext_owner_range) { m->ext[h_ext_of(m, "c", 0)].owner = FB_V1_MAX_OBJECTS; }
 H_MUT(h_ext_owner_big) { m->ext[h_ext_of(m, "c", 0)].owner = 0xfffffffeu; }
 H_MUT(h_ext_free_offset) { m->ext[m->sb.nr_extents - 1].offset = 1; }
 H_MUT(h_ext_adjacent_free)
 {
 	/* Split the trailing free extent in two. */
 	uint32_t n = m->sb.nr_extents;
-	struct fb_extent *e = &m->ext[n - 1];
+	struct fb_extent_v1 *e = &m->ext[n - 1];
 
 	m->ext[n] = *e;
 	e->pages = 1;
@@ -196,9 +252,9 @@ H_MUT(h_ext_offset_skip) { m->ext[h_ext_of(m, "f", 1)].offset++; }
 H_MUT(h_ext_steal)
 {
 	/* e's only extent handed to f: f too big, e uncovered. */
-	m->ext[h_ext_of(m, "e", 0)].owner = (uint32_t)fb_obj_find(m, "f");
+	m->ext[h_ext_of(m, "e", 0)].owner = (uint32_t)h_find(m, "f");
 }
-H_MUT(h_ext_tail_garbage) { m->ext[FB_MAX_EXTENTS - 1].start = 1; }
+H_MUT(h_ext_tail_garbage) { m->ext[FB_V1_MAX_EXTENTS - 1].start = 1; }
 H_MUT(h_ext_after_n) { m->ext[m->sb.nr_extents].owner = FB_EXT_FREE; }
 H_MUT(h_pad) { m->pad[sizeof(m->pad) - 1] = 1; }
 
@@ -243,7 +299,7 @@ enum {
 
 struct hostile_case {
 	const char *name;
-	void (*mutate)(struct fb_meta *m);
+	void (*mutate)(struct fb_meta_v1 *m);
 	unsigned int flags;
 };
 
@@ -254,6 +310,10 @@ static const struct hostile_case hostile_cases[] = {
 	{ "bad meta_bytes", h_meta_bytes, 0 },
 	{ "unknown incompat feature", h_incompat, 0 },
 	{ "unknown incompat feature (bit 31)", h_incompat_high, 0 },
+	{ "big tables claimed, not there", h_incompat_tables, 0 },
+	{ "data_pages64 without big tables", h_data_pages64, 0 },
+	{ "table_offset without big tables", h_table_offset, 0 },
+	{ "table_blocks without big tables", h_table_blocks, 0 },
 	{ "wrong slot index", h_slot_swapped, H_VALIDATE_OK },
 	{ "slot index 2", h_slot_2, 0 },
 	{ "generation 0", h_gen_0, 0 },
@@ -275,7 +335,7 @@ static const struct hostile_case hostile_cases[] = {
 	{ "history image garbage after NUL", h_history_image_tail, 0 },
 	{ "reserved0 not zero", h_reserved0, 0 },
 	{ "reserved1 not zero", h_reserved1, 0 },
-	{ "nr_extents > FB_MAX_EXTENTS", h_nr_ext_too_big, 0 },
+	{ "nr_extents > FB_V1_MAX_EXTENTS", h_nr_ext_too_big, 0 },
 	{ "nr_extents 0xffffffff", h_nr_ext_huge, 0 },
 	{ "nr_extents 0", h_nr_ext_0, 0 },
 	{ "nr_extents one too many", h_nr_ext_plus1, 0 },

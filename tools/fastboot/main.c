@@ -57,9 +57,11 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status, "[--json]",
 	  "show the state of the store",
 	  JSON_OPT HELP_OPT },
-	{ "format", cmd_format, "[--force]",
+	{ "format", cmd_format, "[--force | --upgrade]",
 	  "write an empty store into the region",
 	  "  --force             wipe the store that is there, valid or damaged\n"
+	  "  --upgrade           give a store of an older module big tables\n"
+	  "                      (thousands of objects), keeping its objects\n"
 	  HELP_OPT },
 	{ "put", cmd_put, "[--type boot|blob] [--no-clobber] NAME FILE",
 	  "store FILE (- for stdin) as object NAME",

@@ -255,6 +255,8 @@ int cmd_status(int argc, char **argv)
 		json_u64(&j, "used_bytes", s.used_bytes);
 		json_u64(&j, "free_bytes", s.free_bytes);
 		json_u64(&j, "objects", s.objects);
+		json_u64(&j, "max_objects", s.max_objects);
+		json_bool(&j, "big_tables", s.flags & FASTBOOT_STATUS_TABLES);
 		json_u64(&j, "generation", s.generation);
 		json_open(&j, "boot", '{');
 		json_u64(&j, "count", s.boot_count);
@@ -290,7 +292,9 @@ int cmd_status(int argc, char **argv)
 		fb_human_size(s.used_bytes, used, sizeof(used));
 		fb_human_size(s.free_bytes, freeb, sizeof(freeb));
 		printf("capacity:   %s (used %s, free %s)\n", cap, used, freeb);
-		printf("objects:    %u\n", s.objects);
+		printf("objects:    %u of %u%s\n", s.objects, s.max_objects,
+		       s.flags & FASTBOOT_STATUS_TABLES ? "" :
+		       " (no big tables: 'fastboot format --upgrade')");
 		printf("generation: %llu\n", (unsigned long long)s.generation);
 		printf("boot:       %llu (%s)\n", (unsigned long long)s.boot_count,
 		       fb_reason_name(s.boot_reason));
@@ -331,28 +335,48 @@ int cmd_format(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "upgrade", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	static const char usage[] = "fastboot format [--force | --upgrade]";
 	struct fastboot_format f = { .size = sizeof(f) };
 	struct fastboot_status s;
 	int c, fd, ret;
 
 	optind = 0;	/* glibc: rescan with this option string */
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fuh", opts, NULL)) != -1) {
 		if (c == 'f')
 			f.flags |= FASTBOOT_FORMAT_FORCE;
+		else if (c == 'u')
+			f.flags |= FASTBOOT_FORMAT_UPGRADE;
 		else if (c == 'h')
 			fb_help_exit("format");
 		else
-			return fb_usage_error("fastboot format [--force]");
+			return fb_usage_error("%s", usage);
 	}
-	if (optind != argc)
-		return fb_usage_error("fastboot format [--force]");
+	if (optind != argc || f.flags == (FASTBOOT_FORMAT_FORCE | FASTBOOT_FORMAT_UPGRADE))
+		return fb_usage_error("%s", usage);
 	fd = fb_open_locked();
 	if (fd < 0)
 		return EXIT_FAIL;
 	ret = get_status(fd, &s);
+	if (!ret && (f.flags & FASTBOOT_FORMAT_UPGRADE)) {
+		if (s.state != FASTBOOT_STATE_READY)
+			ret = fb_error("format", "--upgrade: the store is %s; nothing to upgrade",
+				       fb_state_name(s.state));
+		else if (ioctl(fd, FASTBOOT_IOC_FORMAT, &f) == 0)
+			fb_log_event("format --upgrade");
+		else if (errno == EALREADY)
+			fprintf(stderr, "fastboot: format: the store already has big tables (%u objects at most)\n",
+				s.max_objects);
+		else if (errno == ENOSPC)
+			ret = fb_error("format", "--upgrade: objects use the end of the data area, where the new tables go; remove the last objects stored and retry (nothing was changed)");
+		else
+			ret = fb_ioctl_error("format", errno);
+		close(fd);
+		return ret;
+	}
 	if (!ret && s.state != FASTBOOT_STATE_UNFORMATTED &&
 	    !(f.flags & FASTBOOT_FORMAT_FORCE)) {
 		close(fd);

@@ -209,7 +209,9 @@ static const char *ioctl_why(int err)
 	case ESHUTDOWN:
 		return "the store is sealed for a reboot";
 	case ENOSPC:
-		return "not enough free space in the store";
+		return "not enough free space in the store (or its extent table is full)";
+	case EMFILE:
+		return "the store's object table is full (see 'fastboot status'; a store of an older module has room for 384: 'fastboot format --upgrade')";
 	case EPERM:
 		return "permission denied (needs CAP_SYS_ADMIN)";
 	case EBUSY:
