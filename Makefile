@@ -215,6 +215,29 @@ check-host: deps
 .PHONY: check-host
 
 # ---------------------------------------------------------------------------
+# A fleet under Ansible (contrib/ansible/, selftests/fleet/).
+#
+#   make check-ansible  selftests/ansible-sanity.sh: ansible-test sanity
+#                    (the tests that run offline), ansible-lint, ansible-doc,
+#                    documented options = argument_spec, the collection
+#                    build, the example playbook's syntax (also part of
+#                    make check)
+#   make check-fleet  three Debian 12 hosts of the host bed (1 GiB each, sshd
+#                    on 127.0.0.1 only) and Debian's ansible-core: check
+#                    mode, a rolling update with one module changed, the
+#                    same play again, a failing health gate on the second
+#                    host (rolled back, the third untouched); the admin
+#                    guide's Fleets section (root)
+# ---------------------------------------------------------------------------
+check-ansible: deps
+	selftests/ansible-sanity.sh
+
+check-fleet: deps
+	selftests/fleet/run.sh
+
+.PHONY: check-ansible check-fleet
+
+# ---------------------------------------------------------------------------
 # Reliability and security tests (selftests/fuzz/, selftests/vm/hostile.c).
 #
 #   make fuzz        build the libFuzzer targets (clang; selftests/fuzz/) and

@@ -11,14 +11,14 @@ module: fastboot_update
 short_description: Load a new boot image with fastboot update, reading only what changed
 version_added: "0.1.0"
 description:
-  - Drives C(fastboot update) on the host through its C(--json) output: it
+  - Drives C(fastboot update) on the host through its C(--json) output.  It
     stores the image's modules in the host's persistent RAM store, reading
     from disk only the modules whose file changed, and loads the image for
     the next kexec.
   - Without an image option the CLI's default applies, C(FASTBOOT_IMAGE)
     from C(/etc/default/fastboot), else C(/vmlinuz) and C(/initrd.img)
     with the running command line.
-  - Idempotent: when the host already runs exactly the target image (the
+  - Idempotent. When the host already runs exactly the target image (the
     same kernel, initramfs modules and command line, compared by SHA-256)
     and nothing else is loaded for the next kexec, nothing is done and
     C(changed) is false, unless I(always) is set.  C(changed) is true only
@@ -102,9 +102,9 @@ requirements:
     formatted store on the host
 notes:
   - Needs root (C(become)).
-  - Errors are returned as failures with the message of C(fastboot), for
+  - "Errors are returned as failures with the message of C(fastboot), for
     example C(fastboot: update: the image needs 40 MiB of new modules and
-    records but the store has 12 MiB free; nothing was changed).
+    records but the store has 12 MiB free; nothing was changed)."
 '''
 
 EXAMPLES = r'''
