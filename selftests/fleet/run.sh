@@ -122,10 +122,13 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')"
 [ ${#PORTS[@]} -eq 3 ] || bail "no free ports"
 
 VM_PIDS=()
+# vm.sh runs qemu under timeout(1), in a process group of its own: TERM
+# to timeout (vm.sh's child) stops qemu, then vm.sh.
 stop_vms() {
 	local p
 	for p in "${VM_PIDS[@]}"; do
-		kill -- "-$p" 2>/dev/null
+		pkill -TERM -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
 	done
 }
 trap stop_vms EXIT
@@ -149,8 +152,9 @@ done
 	echo "[fleet:vars]"
 	echo "ansible_user=root"
 	echo "ansible_ssh_private_key_file=$OUT/id_ed25519"
-	echo "ansible_ssh_common_args='-o UserKnownHostsFile=$OUT/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'"
+	echo "ansible_ssh_common_args='-o UserKnownHostsFile=$OUT/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=6'"
 	echo "ansible_python_interpreter=/usr/bin/python3"
+	echo "ansible_pipelining=true"
 } >"$OUT/inventory"
 
 export ANSIBLE_COLLECTIONS_PATH=$OUT/collections ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
@@ -163,7 +167,8 @@ on() {
 	shift
 	ssh -q -p "${PORTS[$((h - 1))]}" -i "$OUT/id_ed25519" -o IdentitiesOnly=yes \
 		-o UserKnownHostsFile="$OUT/known_hosts" -o StrictHostKeyChecking=yes \
-		-o ConnectTimeout=10 -o BatchMode=yes root@127.0.0.1 "$@"
+		-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=6 \
+		-o BatchMode=yes root@127.0.0.1 "$@"
 }
 # wait_up HOST [OLD_BOOT_ID]: ssh answers (with another boot id).
 wait_up() {
@@ -205,12 +210,17 @@ objects_intact() {
 	on "$1" 'fastboot get blob | sha256sum | cut -d" " -f1 | grep -qx "$(cat /var/lib/fleet/blob.sha)" &&
 		cmp -n 4194304 "$(fastboot guest path vm0)" /var/lib/fleet/pattern'
 }
-# play NAME ARGS...: ansible-playbook PLAYBOOK ARGS, output in plays/NAME.
+# stamp: each line with the time, for plays/*.time.
+stamp() { while IFS= read -r l; do printf '%(%T)T %s\n' -1 "$l"; done; }
+# play NAME ARGS...: ansible-playbook PLAYBOOK ARGS, output in plays/NAME
+# (and with times in plays/NAME.time).
 play() {
 	local name=$1
 	shift
 	log "ansible-playbook -i inventory $PLAYBOOK $*"
-	ansible-playbook -i "$OUT/inventory" "$PLAYBOOK" "$@" >"$OUT/plays/$name" 2>&1
+	ansible-playbook -i "$OUT/inventory" "$PLAYBOOK" "$@" 2>&1 |
+		tee "$OUT/plays/$name" | stamp >"$OUT/plays/$name.time"
+	return "${PIPESTATUS[0]}"
 }
 # The hosts named by the play's task results, in order, each once per run.
 host_runs() {
@@ -306,6 +316,23 @@ check "... loading nothing" grep -q 'already running this image' "$OUT/plays/aga
 for i in 1 2 3; do
 	check "fleet$i: not rebooted, same image" test "$(state "$i" | cut -d' ' -f1,2)" = "$(field "${S2[$i]}" 1-2)"
 done
+
+# --- 3b. The module alone, in check mode, with a changed module ----------
+# fleet1 gets release 3's site module now (step 4's play copies the same
+# content again): the dry run reads it, --diff shows the change, nothing
+# is loaded.
+put_site() { on "$1" 'cat >/srv/fastboot/site.cpio.gz' <"$OUT/site-$2.cpio.gz"; }
+check "fleet1: release 3's site module written" put_site 1 3
+S=$(state 1)
+log "ansible fleet1 -m fastboot.fastboot.fastboot_update --check --diff"
+ansible fleet1 -i "$OUT/inventory" -m fastboot.fastboot.fastboot_update --check --diff \
+	>"$OUT/plays/module-check" 2>&1
+check "fastboot_update --check --diff: changed" grep -q '^fleet1 | CHANGED' "$OUT/plays/module-check"
+check "... would read the site module only" grep -q \
+	'would load img\.[0-9]* (read [0-9]* bytes: site; reused [0-9.]* MiB: kernel, base)' "$OUT/plays/module-check"
+check "... --diff shows the new site module" grep -q \
+	"^+initrd site $(sha256sum "$OUT/site-3.cpio.gz" | cut -c1-64) /srv/fastboot/site.cpio.gz" "$OUT/plays/module-check"
+check "fleet1: nothing loaded, not rebooted" test "$(state 1 | cut -d' ' -f1-5)" = "$(field "$S" 1-5)"
 
 # --- 4. Release 3, a failing health gate on fleet2 -----------------------
 # fleet2 gets a service that fails at its next boot: after the update

@@ -29,9 +29,11 @@ description:
     read and what would be reused.
   - With C(--diff) it shows the running image and the target image.
   - By default it leaves the reboot to the play (for example
-    M(ansible.builtin.reboot) with C(reboot_command=systemctl kexec), which
-    waits for the host to come back); with I(reboot=true) it schedules
-    C(systemctl kexec) a few seconds after it returns.
+    M(ansible.builtin.reboot), which waits for the host to come back, with
+    C(systemctl kexec) started by C(systemd-run --on-active=2) as its
+    I(reboot_command), as the role fastboot_rolling_update does); with
+    I(reboot=true) it schedules C(systemctl kexec) a few seconds after it
+    returns.
 author:
   - fastboot developers
 options:
@@ -88,8 +90,8 @@ options:
       - After loading, schedule C(systemctl kexec) I(reboot_delay) seconds
         later (with C(systemd-run)), so that the result still reaches the
         controller.  The play must then wait for the host to go down and
-        come back itself; M(ansible.builtin.reboot) with
-        C(reboot_command=systemctl kexec) and I(reboot=false) does both.
+        come back itself; M(ansible.builtin.reboot) with I(reboot=false)
+        does both (see the description).
     type: bool
     default: false
   reboot_delay:
@@ -114,7 +116,7 @@ EXAMPLES = r'''
 
 - name: Boot it, waiting for the host to come back
   ansible.builtin.reboot:
-    reboot_command: systemctl kexec
+    reboot_command: systemd-run --on-active=2 systemctl kexec
   when: fb_update.changed
 
 - name: Roll back to the previous image and reboot at once
