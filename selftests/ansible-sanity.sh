@@ -57,9 +57,11 @@ for t in $tests; do
 done
 
 check "ansible-lint (production profile)" sh -c "cd '$COLL' && ansible-lint --nocolor"
-for m in fastboot_update fastboot_status; do
+for m in fastboot_update fastboot_status fastboot_reboot; do
 	check "ansible-doc fastboot.fastboot.$m" sh -c \
 		"ansible-doc fastboot.fastboot.$m | grep -q 'fastboot.fastboot.$m'"
+	# An action plugin's module file is its documentation only.
+	[ ! -e "$COLL/plugins/action/$m.py" ] || continue
 	check "$m: the documented options are its argument_spec" /usr/bin/python3 - "$WORK" "$m" <<'EOF'
 import sys
 import yaml

@@ -334,6 +334,12 @@ check "... --diff shows the new site module" grep -q \
 	"^+initrd site $(sha256sum "$OUT/site-3.cpio.gz" | cut -c1-64) /srv/fastboot/site.cpio.gz" "$OUT/plays/module-check"
 check "fleet1: nothing loaded, not rebooted" test "$(state 1 | cut -d' ' -f1-5)" = "$(field "$S" 1-5)"
 
+# A failure comes back as failed, with the tool's own message.
+ansible fleet1 -i "$OUT/inventory" -m fastboot.fastboot.fastboot_update \
+	-a image=/nonexistent.manifest >"$OUT/plays/module-error" 2>&1
+check "fastboot_update with a missing manifest: failed, with the tool's message" grep -q \
+	'"msg": "fastboot: /nonexistent.manifest: No such file or directory"' "$OUT/plays/module-error"
+
 # --- 4. Release 3, a failing health gate on fleet2 -----------------------
 # fleet2 gets a service that fails at its next boot: after the update
 # systemctl is-system-running (the play's health check) says "degraded".
@@ -368,6 +374,12 @@ check "fleet3: untouched (same boot, image, nothing loaded, site module of relea
 
 # --- The end --------------------------------------------------------------
 for i in 1 2 3; do on "$i" 'systemctl poweroff' >/dev/null 2>&1; done
+# A host that did not answer is stopped after two minutes.
+end=$(($(date +%s) + 120))
+for p in "${VM_PIDS[@]}"; do
+	while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do sleep 2; done
+done
+stop_vms
 for p in "${VM_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 VM_PIDS=()
 for i in 1 2 3; do

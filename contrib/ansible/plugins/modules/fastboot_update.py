@@ -28,12 +28,11 @@ description:
     image's fastboot.ko) and changes nothing, and reports what would be
     read and what would be reused.
   - With C(--diff) it shows the running image and the target image.
-  - By default it leaves the reboot to the play (for example
-    M(ansible.builtin.reboot), which waits for the host to come back, with
-    C(systemctl kexec) started by C(systemd-run --on-active=2) as its
-    I(reboot_command), as the role fastboot_rolling_update does); with
-    I(reboot=true) it schedules C(systemctl kexec) a few seconds after it
-    returns.
+  - By default it leaves the reboot to the play
+    (M(fastboot.fastboot.fastboot_reboot), which runs C(systemctl kexec)
+    and waits for the host to come back, as the role fastboot_rolling_update
+    does); with I(reboot=true) it schedules C(systemctl kexec) a few seconds
+    after it returns.
 author:
   - fastboot developers
 options:
@@ -90,8 +89,8 @@ options:
       - After loading, schedule C(systemctl kexec) I(reboot_delay) seconds
         later (with C(systemd-run)), so that the result still reaches the
         controller.  The play must then wait for the host to go down and
-        come back itself; M(ansible.builtin.reboot) with I(reboot=false)
-        does both (see the description).
+        come back itself; M(fastboot.fastboot.fastboot_reboot) with
+        I(reboot=false) does both.
     type: bool
     default: false
   reboot_delay:
@@ -115,8 +114,7 @@ EXAMPLES = r'''
   register: fb_update
 
 - name: Boot it, waiting for the host to come back
-  ansible.builtin.reboot:
-    reboot_command: systemd-run --on-active=2 systemctl kexec
+  fastboot.fastboot.fastboot_reboot:
   when: fb_update.changed
 
 - name: Roll back to the previous image and reboot at once
