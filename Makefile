@@ -249,7 +249,8 @@ check-fleet: deps
 #                    (scenario reliability); built by `make all`
 #   make check-long  every fuzz target for FUZZ_SECONDS, then the
 #                    reliability scenario with 20 kexec cycles
-#                    (FB_REL_KEXEC_CYCLES; `make check` runs 3)
+#                    (FB_REL_KEXEC_CYCLES; `make check` runs 3), then
+#                    make check-fleet (too long for CI: see README)
 # ---------------------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 
@@ -273,6 +274,7 @@ check-long: deps
 	FB_VM_BUILD=build/vm-long FB_VM_TIMEOUT=1800 \
 		FB_VM_APPEND="fbrel.kexec=$${FB_REL_KEXEC_CYCLES:-20}" \
 		selftests/run-vm.sh reliability
+	selftests/fleet/run.sh
 
 .PHONY: fb-hostile fuzz check-fuzz check-long
 
