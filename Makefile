@@ -216,6 +216,29 @@ check-host: deps
 .PHONY: check-host
 
 # ---------------------------------------------------------------------------
+# A fleet under Ansible (contrib/ansible/, selftests/fleet/).
+#
+#   make check-ansible  selftests/ansible-sanity.sh: ansible-test sanity
+#                    (the tests that run offline), ansible-lint, ansible-doc,
+#                    documented options = argument_spec, the collection
+#                    build, the example playbook's syntax (also part of
+#                    make check)
+#   make check-fleet  three Debian 12 hosts of the host bed (1 GiB each, sshd
+#                    on 127.0.0.1 only) and Debian's ansible-core: check
+#                    mode, a rolling update with one module changed, the
+#                    same play again, a failing health gate on the second
+#                    host (rolled back, the third untouched); the admin
+#                    guide's Fleets section (root)
+# ---------------------------------------------------------------------------
+check-ansible: deps
+	selftests/ansible-sanity.sh
+
+check-fleet: deps
+	selftests/fleet/run.sh
+
+.PHONY: check-ansible check-fleet
+
+# ---------------------------------------------------------------------------
 # Reliability and security tests (selftests/fuzz/, selftests/vm/hostile.c).
 #
 #   make fuzz        build the libFuzzer targets (clang; selftests/fuzz/) and
@@ -227,7 +250,8 @@ check-host: deps
 #                    (scenario reliability); built by `make all`
 #   make check-long  every fuzz target for FUZZ_SECONDS, then the
 #                    reliability scenario with 20 kexec cycles
-#                    (FB_REL_KEXEC_CYCLES; `make check` runs 3)
+#                    (FB_REL_KEXEC_CYCLES; `make check` runs 3), then
+#                    make check-fleet (too long for CI: see README)
 # ---------------------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 
@@ -251,6 +275,7 @@ check-long: deps
 	FB_VM_BUILD=build/vm-long FB_VM_TIMEOUT=1800 \
 		FB_VM_APPEND="fbrel.kexec=$${FB_REL_KEXEC_CYCLES:-20}" \
 		selftests/run-vm.sh reliability
+	selftests/fleet/run.sh
 
 .PHONY: fb-hostile fuzz check-fuzz check-long
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the host packages needed to build fastboot and run the VM test bed
-# on Debian 12, and to build and test the Debian packages (make deb).  The
+# on Debian 12, to build and test the Debian packages (make deb), and to
+# check and run the Ansible collection (make check, make check-fleet).  The
 # build dependencies of `make && make install` alone are listed in the
 # README's Installing section.  Idempotent: returns immediately when everything is present.
 #
@@ -46,6 +47,9 @@ PACKAGES="
 	erofs-utils
 	squashfs-tools
 	cryptsetup-bin
+	ansible-core
+	ansible-lint
+	openssh-client
 "
 
 missing=""

@@ -24,9 +24,11 @@
 #
 # Env: KVER (default 6.1.0-56-amd64), FB_HOST_CACHE (default
 #      /var/cache/fastboot-bed), FB_HOST_REGION (default 256M@0x40000000),
-#      FB_HOST_DISK_SIZE (default 4G), FB_HOST_CUSTOMIZE (a program run
-#      with the root's path after the installation and configuration,
-#      before update-initramfs: to try a change without a package)
+#      FB_HOST_CRASHKERNEL (default 384M), FB_HOST_DISK_SIZE (default 4G),
+#      FB_HOST_CUSTOMIZE (a program run with the root's path after the
+#      installation and configuration, before update-initramfs: to try a
+#      change without a package, or to make a fleet host:
+#      selftests/fleet/), FB_HOST_STAGES=0 (leave out check-host's unit)
 set -euo pipefail
 
 [ $# -ge 2 ] || { echo "usage: $0 OUTDIR DEB..." >&2; exit 2; }
@@ -36,6 +38,7 @@ shift
 KVER=${KVER:-6.1.0-56-amd64}
 CACHE=${FB_HOST_CACHE:-/var/cache/fastboot-bed}
 REGION=${FB_HOST_REGION:-256M@0x40000000}
+CRASHKERNEL=${FB_HOST_CRASHKERNEL:-384M}
 DISK_SIZE=${FB_HOST_DISK_SIZE:-4G}
 RECIPE=$TOP/selftests/host/recipe.sh
 
@@ -98,7 +101,7 @@ sed -i "s|^FASTBOOT_REGION=.*|FASTBOOT_REGION=$REGION|" "$ROOT/etc/default/fastb
 grep -q "^FASTBOOT_REGION=$REGION\$" "$ROOT/etc/default/fastboot" ||
 	die "/etc/default/fastboot has no FASTBOOT_REGION= line"
 if grep -q '^FASTBOOT_CRASHKERNEL=' "$ROOT/etc/default/fastboot"; then
-	sed -i "s|^FASTBOOT_CRASHKERNEL=.*|FASTBOOT_CRASHKERNEL=384M|" "$ROOT/etc/default/fastboot"
+	sed -i "s|^FASTBOOT_CRASHKERNEL=.*|FASTBOOT_CRASHKERNEL=$CRASHKERNEL|" "$ROOT/etc/default/fastboot"
 fi
 if [ -n "${FB_HOST_CUSTOMIZE:-}" ]; then
 	log "customizing with $FB_HOST_CUSTOMIZE"
@@ -110,11 +113,13 @@ rm -f "$ROOT/usr/sbin/policy-rc.d"
 rm -rf "$ROOT/tmp/debs"
 
 # The test: a unit that runs stages.sh at the end of every boot.
-install -D -m 755 "$TOP/selftests/host/stages.sh" "$ROOT/usr/local/sbin/fbhost-stages"
-install -D -m 644 "$TOP/selftests/host/fbhost.service" "$ROOT/etc/systemd/system/fbhost.service"
-ln -sf /etc/systemd/system/fbhost.service "$ROOT/etc/systemd/system/multi-user.target.wants/fbhost.service"
-mkdir -p "$ROOT/var/lib/fbhost"
-echo 1 >"$ROOT/var/lib/fbhost/stage"
+if [ "${FB_HOST_STAGES:-1}" != 0 ]; then
+	install -D -m 755 "$TOP/selftests/host/stages.sh" "$ROOT/usr/local/sbin/fbhost-stages"
+	install -D -m 644 "$TOP/selftests/host/fbhost.service" "$ROOT/etc/systemd/system/fbhost.service"
+	ln -sf /etc/systemd/system/fbhost.service "$ROOT/etc/systemd/system/multi-user.target.wants/fbhost.service"
+	mkdir -p "$ROOT/var/lib/fbhost"
+	echo 1 >"$ROOT/var/lib/fbhost/stage"
+fi
 
 # What GRUB would put on the kernel command line.
 in_chroot "$ROOT" sh -c 'GRUB_CMDLINE_LINUX=; [ ! -r /etc/default/grub ] || . /etc/default/grub;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: the userspace unit tests of the format, the documentation
 # and CLI consistency checks, make install into a scratch directory, the
-# host integration files (GRUB fragment, kernel and initramfs hooks), a DKMS
+# host integration files (GRUB fragment, kernel and initramfs hooks), the
+# Ansible collection's sanity checks (contrib/ansible/), a DKMS
 # build, the Debian packages (built, linted, installed, removed, purged),
 # then the in-VM scenarios.  Each part reports its own counts; this
 # prints one closing line "N passed, N failed" and exits non-zero on any
@@ -54,6 +55,7 @@ run_part docs doc_check
 run_part cli selftests/cli-consistency.sh
 run_part install selftests/install-check.sh
 run_part hostfiles selftests/hostfiles-check.sh
+run_part ansible selftests/ansible-sanity.sh
 run_part dkms scripts/dkms-check.sh
 # After dkms-check.sh, which registers fastboot/VERSION with dkms and removes
 # it again; deb-check.sh purges its packages before and after (both refuse

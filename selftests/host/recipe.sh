@@ -4,7 +4,9 @@
 # The recipe of the Debian 12 host that `make check-host` boots: a
 # debootstrapped bookworm root with systemd as init, udev, initramfs-tools,
 # Debian's linux-image-$KVER and its headers, DKMS and its compiler,
-# kexec-tools and GRUB's configuration tools.  scripts/mkhost.sh runs it
+# kexec-tools, GRUB's configuration tools, and sshd and Python for
+# `make check-fleet`'s Ansible (off here: selftests/fleet/customize.sh
+# turns them on, with host keys of its own, in the fleet's hosts).  scripts/mkhost.sh runs it
 # once into its cache and rebuilds only when this file (or KVER) changes:
 # keep everything that changes the base system here, and nothing that
 # depends on the tree under test (the fastboot packages are installed on a
@@ -34,6 +36,7 @@ PACKAGES=(
 	kexec-tools
 	grub2-common grub-pc-bin
 	erofs-utils cpio
+	openssh-server python3
 )
 
 log() { echo "recipe: $*" >&2; }
@@ -83,6 +86,10 @@ in_chroot "$DIR" apt-get install -y -q "${PACKAGES[@]}"
 mkdir -p "$DIR/var/lib/fbhost/debs"
 in_chroot "$DIR" sh -c "cd /var/lib/fbhost/debs && apt-get download -q linux-image-$KVER"
 in_chroot "$DIR" apt-get clean
+# sshd is for the fleet's hosts only (selftests/fleet/customize.sh
+# enables it with host keys made for each run): none in the base.
+in_chroot "$DIR" systemctl disable ssh.service
+rm -f "$DIR"/etc/ssh/ssh_host_*
 
 rm -f "$DIR/usr/sbin/policy-rc.d"
 chroot_umount_all
