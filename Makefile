@@ -97,8 +97,9 @@ FB_CONFIGS := default/fastboot:default/fastboot:0644 \
 	kernel/zz-fastboot:kernel/postinst.d/zz-fastboot:0755 \
 	kernel/zz-fastboot:kernel/postrm.d/zz-fastboot:0755
 # Under INITRAMFSDIR, from packaging/initramfs-tools/.
-FB_INITRAMFS := hooks/fastboot scripts/init-top/fastboot scripts/init-bottom/fastboot \
-	scripts/fastboot-functions
+FB_INITRAMFS := hooks/fastboot scripts/init-top/fastboot scripts/init-bottom/fastboot
+# ... and what they source (not executable)
+FB_INITRAMFS_DATA := scripts/fastboot-functions
 FB_DKMS_FILES := Kbuild dkms.conf kmod/Kbuild \
 	$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h kmod/uapi/*.h)
 # Paths in the units and scripts, for another PREFIX or SYSCONFDIR.
@@ -118,6 +119,10 @@ install: tool
 		$(INSTALL) -d $(DESTDIR)$(INITRAMFSDIR)/$$(dirname $$f) && \
 		sed $(FB_UNIT_SED) packaging/initramfs-tools/$$f >$(DESTDIR)$(INITRAMFSDIR)/$$f && \
 		chmod 0755 $(DESTDIR)$(INITRAMFSDIR)/$$f || exit 1; \
+	done
+	for f in $(FB_INITRAMFS_DATA); do \
+		sed $(FB_UNIT_SED) packaging/initramfs-tools/$$f >$(DESTDIR)$(INITRAMFSDIR)/$$f && \
+		chmod 0644 $(DESTDIR)$(INITRAMFSDIR)/$$f || exit 1; \
 	done
 	@for c in $(FB_CONFIGS); do \
 		src=packaging/$${c%%:*}; rest=$${c#*:}; mode=$${rest#*:}; \
@@ -139,7 +144,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fastboot $(DESTDIR)$(MANDIR)/man8/fastboot.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/fastboot \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(FB_UNITS)) \
-		$(addprefix $(DESTDIR)$(INITRAMFSDIR)/,$(FB_INITRAMFS))
+		$(addprefix $(DESTDIR)$(INITRAMFSDIR)/,$(FB_INITRAMFS) $(FB_INITRAMFS_DATA))
 	@for c in $(FB_CONFIGS); do \
 		src=packaging/$${c%%:*}; rest=$${c#*:}; \
 		d=$(DESTDIR)$(SYSCONFDIR)/$${rest%%:*}; \

@@ -163,12 +163,13 @@ for p in /usr/sbin/fastboot /usr/share/man/man8/fastboot.8.gz \
 	check "fastboot ships $p" grep -qx "$p" "$tmp/tool.list"
 done
 dpkg-deb -c "$tool_deb" | awk '{print $1, $6}' | sed 's| \./| /|' >"$tmp/tool.modes"
-check "fastboot: the hooks and scripts are executable, the GRUB fragment is not" \
+check "fastboot: the hooks and scripts are executable, the functions they source and the GRUB fragment are not" \
 	sh -c "grep -qx -- '-rwxr-xr-x /etc/kernel/postinst.d/zz-fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rwxr-xr-x /etc/kernel/postrm.d/zz-fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/hooks/fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/scripts/init-top/fastboot' '$tmp/tool.modes' &&
 		grep -qx -- '-rwxr-xr-x /usr/share/initramfs-tools/scripts/init-bottom/fastboot' '$tmp/tool.modes' &&
+		grep -qx -- '-rw-r--r-- /usr/share/initramfs-tools/scripts/fastboot-functions' '$tmp/tool.modes' &&
 		grep -qx -- '-rw-r--r-- /etc/default/grub.d/fastboot.cfg' '$tmp/tool.modes'"
 check "fastboot ships no module source" sh -c "! grep -q '^/usr/src' '$tmp/tool.list'"
 src=/usr/src/fastboot-$VER
