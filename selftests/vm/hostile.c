@@ -470,7 +470,7 @@ static void test_ranges(void)
 
 	memset(&f, 0, sizeof(f));
 	f.size = sizeof(f);
-	f.flags = 0x2;
+	f.flags = 0x4;	/* FORCE 0x1 and UPGRADE 0x2 are known */
 	expect("FORMAT with an unknown flag", FASTBOOT_IOC_FORMAT, &f, EINVAL);
 	f.flags = 0;
 	expect("FORMAT over a ready store without FORCE", FASTBOOT_IOC_FORMAT, &f,
