@@ -224,6 +224,29 @@ static int jdocument(const char *line, size_t len, struct jfind *f)
 	return s.p == s.end ? 0 : -1;
 }
 
+
+/*
+ * In an object whose opening brace s has passed: the value of member key
+ * (s left at it), or NULL when it has none or is not valid (members are
+ * skipped at nesting depth).
+ */
+static const unsigned char *find_member(struct js *s, const char *key, int depth)
+{
+	do {
+		char k[QMP_KEY_MAX];
+		bool cut;
+
+		ws(s);
+		if (jstring(s, k, sizeof(k), &cut) || !eat(s, ':'))
+			return NULL;
+		ws(s);
+		if (!cut && !strcmp(k, key))
+			return s->p;
+		if (jvalue(s, depth, NULL))
+			return NULL;
+	} while (eat(s, ','));
+	return NULL;
+}
 /* An integer at s->p into *v (0..UINT64_MAX), or -1. */
 static int juint(struct js *s, uint64_t *v)
 {
@@ -361,36 +384,11 @@ int qmp_get_return_str(const char *line, size_t len, const char *key,
 		return -1;
 	/* valid JSON, one object: find its "return" member */
 	eat(&s, '{');
-	do {
-		char k[QMP_KEY_MAX];
-		bool cut;
-
-		ws(&s);
-		if (jstring(&s, k, sizeof(k), &cut) || !eat(&s, ':'))
-			return -1;
-		ws(&s);
-		if (!cut && !strcmp(k, "return"))
-			ret = s.p;
-		if (jvalue(&s, 1, NULL))
-			return -1;
-	} while (!ret && eat(&s, ','));
+	ret = find_member(&s, "return", 1);
 	if (!ret || *ret != '{')
 		return -1;
 	s.p = ret + 1;
-	if (eat(&s, '}'))
+	if (eat(&s, '}') || !find_member(&s, key, 2))
 		return -1;
-	do {
-		char k[QMP_KEY_MAX];
-		bool cut;
-
-		ws(&s);
-		if (jstring(&s, k, sizeof(k), &cut) || !eat(&s, ':'))
-			return -1;
-		ws(&s);
-		if (!cut && !strcmp(k, key))
-			return jstring(&s, out, outlen, NULL);
-		if (jvalue(&s, 2, NULL))
-			return -1;
-	} while (eat(&s, ','));
-	return -1;
+	return jstring(&s, out, outlen, NULL);
 }
