@@ -1139,6 +1139,10 @@ int vm_save_one(int dev, const char *name, const char *qmp_path, int timeout,
 		res->state_bytes = state.len;
 		res->at_ms = stopped_at;
 		res->total_ms = t[4] - t[0];
+		res->phase_ms[0] = t[1] - t[0];
+		res->phase_ms[1] = t[2] - t[1];
+		res->phase_ms[2] = t[3] - t[2];
+		res->phase_ms[3] = t[4] - t[3];
 	}
 	ret = EXIT_OK;
 out:
@@ -1555,6 +1559,9 @@ int vm_restore_one(int dev, const char *name, const char *qmp_arg,
 		res->state_bytes = state.len;
 		res->at_ms = resumed_at;
 		res->total_ms = t_cont - t0;
+		res->phase_ms[0] = t_up - t0;
+		res->phase_ms[1] = t_loaded - t_up;
+		res->phase_ms[2] = t_cont - t_loaded;
 	}
 	ret = EXIT_OK;
 out:

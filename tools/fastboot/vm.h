@@ -23,6 +23,9 @@ struct vm_result {
 	uint64_t state_bytes;
 	uint64_t at_ms;		/* save: stopped_at_ms; restore: resumed_at_ms */
 	uint64_t total_ms;
+	/* the durations of the single command's --json: save: stop_ms,
+	 * save_ms, store_ms, quit_ms; restore: start_ms, load_ms, cont_ms */
+	uint64_t phase_ms[4];
 	char what[128], why[384];	/* the first error, when not ok */
 };
 

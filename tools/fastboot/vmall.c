@@ -198,6 +198,22 @@ static void run_child(const struct vm_job *job, bool save, int dev, int fd,
 	_exit(rc);
 }
 
+/* the same durations as the single command's --json */
+static void print_phases(struct json *j, bool save, const struct vm_result *r)
+{
+	static const char *const save_names[] = {
+		"stop_ms", "save_ms", "store_ms", "quit_ms"
+	};
+	static const char *const restore_names[] = {
+		"start_ms", "load_ms", "cont_ms"
+	};
+	const char *const *names = save ? save_names : restore_names;
+	int i, n = save ? 4 : 3;
+
+	for (i = 0; i < n; i++)
+		json_u64(j, names[i], r->phase_ms[i]);
+}
+
 static void print_json(bool save, const struct vm_job *jobs, int n, int failed,
 		       int unsaved)
 {
@@ -221,6 +237,7 @@ static void print_json(bool save, const struct vm_job *jobs, int n, int failed,
 			if (r->at_ms)
 				json_u64(&j, save ? "stopped_at_ms" : "resumed_at_ms",
 					 r->at_ms);
+			print_phases(&j, save, r);
 			json_u64(&j, "total_ms", r->total_ms);
 		} else {
 			json_str(&j, "what", r->what[0] ? r->what : jobs[i].name);

@@ -118,6 +118,8 @@ stage_1() {
 	ktap_check "it names that process" grep -q "^fastboot: d: process $hold maps this guest region" "$D/save1.err"
 	ktap_check "the three VMs are saved all the same" grep -q '"saved":3,"failed":1' "$D/save1.json"
 	ktap_check "save --all --json is valid JSON" fb-hostile json <"$D/save1.json"
+	ktap_check "save --all --json has each VM's durations, as vm save" \
+		grep -q '"stop_ms":[0-9]*,"save_ms":[0-9]*,"store_ms":[0-9]*,"quit_ms":[0-9]*,"total_ms":' "$D/save1.json"
 	fb_out "# save: $(cat "$D/save1.json")"
 	for v in $VMS; do
 		last_tick "$v" >"$D/$v.before"
@@ -154,6 +156,8 @@ stage_2() {
 	fb_diag_file "$D/restore.out" 8
 	fb_out "# restore: $(cat "$D/restore.json")"
 	ktap_check "restore --all --json is valid JSON" fb-hostile json <"$D/restore.json"
+	ktap_check "restore --all --json has each VM's durations, as vm restore" \
+		grep -q '"start_ms":[0-9]*,"load_ms":[0-9]*,"cont_ms":[0-9]*,"total_ms":' "$D/restore.json"
 	ktap_check "three VMs restored" grep -q '"restored":3,"failed":0' "$D/restore.json"
 	for v in $VMS; do
 		lines=$(cat "$D/$v.lines")
