@@ -52,8 +52,10 @@
 #      BENCH_OUT (default results), BENCH_VM=0 (skip section vm),
 #      BENCH_KEEP=1 (keep the other sections' logs from an earlier run in
 #      BENCH_BUILD, to report them together), BENCH_VM_SIZES (L2 guest RAM
-#      in MiB, default "64 256 1024"), BENCH_VM_STAGED=1 (section vm with
-#      the update loaded before the VM stops: reported in section 5),
+#      in MiB, default "64 256 1024"), BENCH_VM_STAGED=1 (sections vm
+#      and guestmem's many VMs with the update loaded before the VMs stop,
+#      the order of the admin guide: reported in section 5 next to the
+#      unstaged runs, whose logs are kept),
 #      BENCH_NOTE (a remark on this run for
 #      the report, e.g. other load on the machine), KVER
 set -eu
@@ -408,15 +410,23 @@ if has guestmem; then
 		--append "fbtest=bench-guestmem fbstage=1 fbbench fbbench.reps=$REPS"
 	rm -f "$B/gm.img"
 	if [ "${BENCH_VM:-1}" = 1 ]; then
-		rm -f "$B"/vmall-*.tlog
+		# staged (BENCH_VM_STAGED=1) and not, as in section vm
+		vsfx=""
+		[ "${BENCH_VM_STAGED:-0}" = 1 ] && vsfx=-staged
+		for f in "$B"/vmall-*.tlog; do
+			case "$f" in
+			*-staged.tlog) [ -n "$vsfx" ] && rm -f "$f" ;;
+			*) [ -z "$vsfx" ] && rm -f "$f" ;;
+			esac
+		done
 		scripts/mkl2disk.sh build/l2.img >&2
 		for n in 1 4; do
 			rm -f "$B/vm.img"
 			truncate -s 4G "$B/vm.img"
 			FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 \
-				run_vm "vmall-$n" $((900 + REPS * (300 + n * 150))) \
+				run_vm "vmall-$n$vsfx" $((900 + REPS * (300 + n * 150))) \
 				--initrd "$B/base.cpio.gz" --disk "$B/vm.img" --disk-ro build/l2.img \
-				--append "fbtest=bench-vmall fbstage=1 fbbench fbbench.reps=$REPS fbbench.vms=$n fbbench.mib=256"
+				--append "fbtest=bench-vmall fbstage=1 fbbench fbbench.reps=$REPS fbbench.vms=$n fbbench.mib=256$( [ "${BENCH_VM_STAGED:-0}" = 1 ] && echo ' fbbench.staged')"
 		done
 		rm -f "$B/vm.img"
 	fi

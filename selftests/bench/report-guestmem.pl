@@ -6,7 +6,8 @@
 #   guestmem touch-guest|touch-hugetlbfs  first_minflt first_ms again_minflt again_ms
 #   guestmem odread                       guest_ms anon_ms
 #   vmall vms1-256|vms4-256               time_s (BENCH-B..E) save_ms restore_ms
-#                                         first_ms last_ms vm_save_ms vm_restore_ms
+#         (and vms1-staged-256,           first_ms last_ms vm_save_ms vm_restore_ms
+#         vms4-staged-256)                vm_start_ms vm_load_ms
 # plus, read here from BUILD/vmall-*.tlog, to_init_s: BENCH-B to the new
 # kernel's BENCH-INIT.
 use strict;
@@ -48,9 +49,9 @@ sub guestmem_collect {
 	my %od = map { my $v = st('guestmem', 'odread', $_); $v ? ($_ => $v) : () } qw(guest_ms anon_ms);
 	$G{odread} = \%od if %od;
 	my $ti = vmall_to_init($b);
-	for my $m ('vms1-256', 'vms4-256') {
+	for my $m (vmall_labels()) {
 		my %x = map { my $v = st('vmall', $m, $_); $v ? ($_ => $v) : () }
-			qw(time_s save_ms restore_ms first_ms last_ms vm_save_ms vm_restore_ms);
+			qw(time_s save_ms restore_ms first_ms last_ms vm_save_ms vm_restore_ms vm_start_ms vm_load_ms);
 		$x{to_init_s} = { samples => $ti->{$m}, %{stats(@{$ti->{$m}})} } if $ti->{$m};
 		$G{vmall}{$m} = \%x if %x;
 	}
@@ -69,14 +70,15 @@ sub guestmem_collect {
 	my $t_first = ratio(med('guestmem', $tg, 'first_ms'), med('guestmem', $th, 'first_ms'));
 	my $flt = ratio(med('guestmem', $tg, 'first_minflt'), med('guestmem', $th, 'first_minflt'));
 	my $odr = ratio(med('guestmem', 'odread', 'anon_ms'), med('guestmem', 'odread', 'guest_ms'));
-	my $v1 = med('vmall', 'vms1-256', 'time_s');
-	my $v4 = med('vmall', 'vms4-256', 'time_s');
-	my $vr = ratio($v4, $v1);
+	my $vr = ratio(med('vmall', 'vms4-256', 'time_s'), med('vmall', 'vms1-256', 'time_s'));
+	my $vrs = ratio(med('vmall', 'vms4-staged-256', 'time_s'), med('vmall', 'vms1-staged-256', 'time_s'));
+	my $s3 = $G{ratios}{staged_savefile_over_fastboot_1024};
 	$G{ratios} = { %{$G{ratios} // {}}, touch_again_guest_over_hugetlbfs => r3($t_again),
 		touch_first_guest_over_hugetlbfs => r3($t_first),
 		minflt_guest_over_hugetlbfs => r3($flt),
 		odread_guest_over_anon_throughput => r3($odr),
-		blackout_last_of_4_over_single => r3($vr) };
+		blackout_last_of_4_over_single => r3($vr),
+		(defined $vrs ? (staged_blackout_last_of_4_over_single => r3($vrs)) : ()) };
 	$G{description} = 'touch: fbgup faults, a fresh MAP_SHARED mapping of 1 GiB, one write per 4 KiB page, '
 		. 'minor faults (getrusage) and ms; "first": hugetlbfs allocates and zeroes its pages on the way '
 		. '(a guest region is zeroed at guest create), "again": a new mapping of the populated file (faults only); '
@@ -94,7 +96,18 @@ sub guestmem_collect {
 	target('5-vms', 'VM blackout: last of 4 VMs (256 MiB, vm save/restore --all) / a single VM', '<= 1.3',
 		$fmt->($vr), defined $vr ? $vr <= 1.3 : undef, defined $vr ? '' : 'no samples of ' .
 		join(', ', grep { !defined med('vmall', $_, 'time_s') } qw(vms1-256 vms4-256)));
+	# the same two blackout targets with the update staged before the
+	# stop (BENCH_VM_STAGED=1): rows only when that run was made
+	target('5-staged', 'VM blackout, update staged first: QEMU save to disk / fastboot, at 1 GiB', '>= 5',
+		$fmt->($s3), $s3 >= 5, '') if defined $s3;
+	target('5-vms-staged', 'VM blackout, update staged first: last of 4 VMs / a single VM', '<= 1.3',
+		$fmt->($vrs), $vrs <= 1.3, '') if defined $vrs;
 	return (%{$G{touch} // {}} || %od || %{$G{vmall} // {}} || %{$G{staged} // {}}) ? \%G : undef;
+}
+
+# vmall_labels: the runs of vmall.sh, unstaged and staged
+sub vmall_labels {
+	return qw(vms1-256 vms4-256 vms1-staged-256 vms4-staged-256);
 }
 
 # guestmem_md SECTION: the Markdown of section 5
@@ -140,19 +153,25 @@ sub guestmem_md {
 			. "ticked again (polled every 0.1 s; ticks are 1 s apart).  Save and restore: of `--all`, measured "
 			. "in the VM; per VM: the largest `total_ms` in the `--json` output; stop to /init: the marker to "
 			. "the new kernel's /init (host timestamps); first/last tick: `restore --all` started to the first "
-			. "tick of the first and of the last VM.\n\n";
-		$md .= "| VMs | Blackout, s | save --all, s | per VM, s | Stop to new /init, s | restore --all, s | per VM, s | First tick, s | Last tick, s |\n"
-			. "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-		for my $m (qw(vms1-256 vms4-256)) {
+			. "tick of the first and of the last VM; of a restore per VM, the largest `start_ms` (QEMU "
+			. "started to its QMP answering) and `load_ms` (the incoming migration of the device state).  "
+			. "*Staged*: the update is loaded before `save --all` (`fastboot update --no-exec`, the order of "
+			. "the admin guide) and the blackout holds `kexec -e` of it (BENCH_VM_STAGED=1).\n\n";
+		$md .= "| VMs | Update | Blackout, s | save --all, s | per VM, s | Stop to new /init, s | restore --all, s | per VM, s | QEMU start, s | Incoming, s | First tick, s | Last tick, s |\n"
+			. "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+		for my $m (vmall_labels()) {
 			my $x = $v->{$m} or next;
 			my $ms = sub { my $y = $x->{$_[0]}; $y ? f($y->{median} / 1000, 2) : '-' };
-			$md .= sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $m =~ /^vms(\d+)/,
+			$md .= sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $m =~ /^vms(\d+)/,
+				$m =~ /staged/ ? 'staged' : '`--now`',
 				mmm($x->{time_s}), $ms->('save_ms'), $ms->('vm_save_ms'),
 				$x->{to_init_s} ? f($x->{to_init_s}{median}, 2) : '-', $ms->('restore_ms'),
-				$ms->('vm_restore_ms'), $ms->('first_ms'), $ms->('last_ms'));
+				$ms->('vm_restore_ms'), $ms->('vm_start_ms'), $ms->('vm_load_ms'), $ms->('first_ms'), $ms->('last_ms'));
 		}
-		$md .= sprintf("\nBlackout of the last of 4 VMs / of a single VM: %s (medians).\n\n",
-			f($r->{blackout_last_of_4_over_single}, 3));
+		$md .= sprintf("\nBlackout of the last of 4 VMs / of a single VM: %s (medians)%s.\n\n",
+			f($r->{blackout_last_of_4_over_single}, 3),
+			defined $r->{staged_blackout_last_of_4_over_single} ?
+			'; with the update staged: ' . f($r->{staged_blackout_last_of_4_over_single}, 3) : '');
 	}
 	if (my $st = $g->{staged}) {
 		$md .= "Section 3's VM blackout with the update staged: `fastboot update --no-exec` loads the new "
@@ -170,7 +189,7 @@ sub guestmem_md {
 				$x->{restore_ms} ? f($x->{restore_ms}{median} / 1000, 2) : '-', mmm($x->{time_s}));
 		}
 		$md .= "\n" . join('', map { /(\d+)$/; sprintf("Save to disk / fastboot at %d MiB, staged: %s.\n", $1, f($r->{$_}, 3)) }
-			sort grep { /^staged_/ } keys %$r) . "\n";
+			sort grep { /^staged_savefile_over_fastboot_/ } keys %$r) . "\n";
 	}
 	return $md;
 }

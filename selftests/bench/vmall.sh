@@ -13,8 +13,13 @@
 # return), restore_ms (restore --all started to its return), first_ms and
 # last_ms (restore --all started to the first tick of the first and of the
 # last VM), vm_save_ms and vm_restore_ms (the largest total_ms of one VM
-# in the --json output), measured with /proc/uptime.
-# Command line: fbbench fbbench.reps=N fbbench.vms=V fbbench.mib=M
+# in the --json output), vm_start_ms and vm_load_ms (the largest
+# start_ms and load_ms of one VM: QEMU started to its QMP answering, and
+# the incoming migration), measured with /proc/uptime.
+# With fbbench.staged (BENCH_VM_STAGED=1), as in section 3: the update is
+# loaded before save --all (fastboot update --no-exec) and the blackout
+# holds kexec -e of it; the labels are vmsV-staged-M.
+# Command line: fbbench fbbench.reps=N fbbench.vms=V fbbench.mib=M [fbbench.staged]
 . /selftests/bench/lib.sh
 
 L2=/l2
@@ -45,9 +50,16 @@ up_ms() {
 	echo $((${_u%.*}${_u#*.} * 10))
 }
 
-# max_ms FILE: the largest "total_ms" in a --json output
+# max_ms FILE [KEY]: the largest KEY (default total_ms) in a --json output
 max_ms() {
-	grep -o '"total_ms":[0-9]*' "$1" | cut -d: -f2 | sort -n | tail -n 1
+	grep -o "\"${2:-total_ms}\":[0-9]*" "$1" | cut -d: -f2 | sort -n | tail -n 1
+}
+
+# label: vmsV-M, or vmsV-staged-M
+label() {
+	_st=""
+	fb_arg fbbench.staged >/dev/null && _st=-staged
+	echo "vms$(fb_arg fbbench.vms)$_st-$(fb_arg fbbench.mib)"
 }
 
 # wait_all T0 SECS: every VM has more ticks than in $D/VM.n; print
@@ -113,8 +125,6 @@ stage_1() {
 step() {
 	s=$(cat $D/step)
 	reps=$(bench_reps)
-	n=$(fb_arg fbbench.vms)
-	mib=$(fb_arg fbbench.mib)
 	if [ "$s" -ge "$reps" ]; then
 		for p in $(grep -o '"pid":[0-9]*' $D/restore.json 2>/dev/null | cut -d: -f2); do
 			kill "$p" 2>/dev/null
@@ -123,9 +133,14 @@ step() {
 	fi
 	r=$((s + 1))
 	echo "$r" >$D/step
+	if fb_arg fbbench.staged >/dev/null; then
+		fastboot update --kernel $D/vmlinuz --initrd $D/base.cpio.gz \
+			--cmdline "$(_fb_next_cmdline)" --no-exec >/dev/console 2>&1 ||
+			_fb_kexec_failed "fastboot update --no-exec" "failed"
+	fi
 	sync
 	t0=$(up_ms)
-	fb_out "BENCH-B vmall vms$n-$mib $r"
+	fb_out "BENCH-B vmall $(label) $r"
 	fastboot vm save --all --json >$D/save.json 2>$D/save.err ||
 		_fb_kexec_failed "vm save --all" "$(tail -n 2 $D/save.err)"
 	save_ms=$(($(up_ms) - t0))
@@ -134,6 +149,10 @@ step() {
 	sync
 	fb_dmesg_report
 	ktap_end
+	if fb_arg fbbench.staged >/dev/null; then
+		kexec -e
+		_fb_kexec_failed "kexec -e" "returned"
+	fi
 	fastboot update --kernel $D/vmlinuz --initrd $D/base.cpio.gz \
 		--cmdline "$(_fb_next_cmdline)" --now >/dev/console 2>&1
 	_fb_kexec_failed "fastboot update" "returned"
@@ -145,7 +164,6 @@ stage_common() {
 	ktap_check "module loads" modprobe fastboot
 	read -r r save_ms vm_save_ms <$D/pending
 	n=$(fb_arg fbbench.vms)
-	mib=$(fb_arg fbbench.mib)
 	t0=$(up_ms)
 	if ! fastboot vm restore --all --log $D/qemu.err --json >$D/restore.json 2>$D/restore.err; then
 		ktap_fail "vm restore --all ($r)" "$(tail -n 2 $D/restore.err)"
@@ -153,10 +171,10 @@ stage_common() {
 	fi
 	restore_ms=$(($(up_ms) - t0))
 	if fl=$(wait_all "$t0" 300); then
-		fb_out "BENCH-E vmall vms$n-$mib $r"
+		fb_out "BENCH-E vmall $(label) $r"
 		# shellcheck disable=SC2086
 		set -- $fl
-		fb_out "BENCH-V vmall vms$n-$mib $r save_ms=$save_ms restore_ms=$restore_ms first_ms=$1 last_ms=$2 vm_save_ms=${vm_save_ms:-0} vm_restore_ms=$(max_ms $D/restore.json)"
+		fb_out "BENCH-V vmall $(label) $r save_ms=$save_ms restore_ms=$restore_ms first_ms=$1 last_ms=$2 vm_save_ms=${vm_save_ms:-0} vm_restore_ms=$(max_ms $D/restore.json) vm_start_ms=$(max_ms $D/restore.json start_ms) vm_load_ms=$(max_ms $D/restore.json load_ms)"
 	else
 		ktap_fail "every L2 ticks after the restore ($r)"
 		for v in $(vms); do fb_diag_file $D/"$v".log 3; done
