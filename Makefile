@@ -191,7 +191,9 @@ check-deb:
 #                       (cached debootstrap chroots under build/kernels/);
 #                       modules and vmlinuz go to build/kernels/<kver>/
 #   make check-kernels  the same, then the VM scenarios store,
-#                       store-unclean and vdev on each kernel with its own module
+#                       store-unclean, vdev, guest, guest-pages and vm on each
+#                       kernel with its own module and its own virtio and
+#                       file system modules
 #                       (root; FB_KERNELS_SCENARIOS overrides the list)
 # ---------------------------------------------------------------------------
 kernels: deps

@@ -6,7 +6,10 @@
 #
 # Usage: scripts/check-kernels.sh [SUITE...]     (default: bookworm trixie sid)
 #
-# Env: FB_KERNELS_SCENARIOS   scenarios to run (default "store store-unclean vdev")
+# Env: FB_KERNELS_SCENARIOS   scenarios to run (default "store store-unclean vdev
+#                             guest guest-pages vm": the store, and guest memory
+#                             with its struct pages, huge mappings and a QEMU kept
+#                             across an update, whose kernel APIs differ the most)
 #      FB_KERNELS_XVER=0      skip the cross-version scenario store-xver
 #                             (default: run it for each kernel other than the
 #                             first SUITE's: store written under the first
@@ -21,7 +24,7 @@ cd "$ROOT" || exit 2
 
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(bookworm trixie sid)
-read -r -a SCEN <<<"${FB_KERNELS_SCENARIOS:-store store-unclean vdev}"
+read -r -a SCEN <<<"${FB_KERNELS_SCENARIOS:-store store-unclean vdev guest guest-pages vm}"
 # TCG on newer kernels is slower (sid's store: 160 s of the default 180 s).
 export FB_VM_TIMEOUT=${FB_VM_TIMEOUT:-400}
 
@@ -79,8 +82,11 @@ for suite in "${SUITES[@]}"; do
 	echo "# === $suite: $kver (built in $((t1 - t0))s) ==="
 	summary+=("$suite $kver: built in $((t1 - t0))s")
 	kvers+=("$kver")
+	modroot=/
+	[ -e "$kd/modroot" ] && modroot=$kd/modroot
 	run_vm "$kver" KVER="$kver" KERNEL="$kd/vmlinuz" FB_KO="$kd/fastboot.ko" \
-		FB_POKE="$kd/fastboot_poke.ko" FB_VM_BUILD="build/vm-$kver" -- "${SCEN[@]}"
+		FB_POKE="$kd/fastboot_poke.ko" FB_MODROOT="$modroot" \
+		FB_VM_BUILD="build/vm-$kver" -- "${SCEN[@]}"
 done
 
 # Across versions: the first kernel is the base, each other one the target.

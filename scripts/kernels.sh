@@ -17,6 +17,11 @@
 # then builds kmod/ and selftests/kmod/ from a copy (with -Werror, from
 # kmod/Kbuild) and leaves in build/kernels/<kver>/:
 #   fastboot.ko  fastboot_poke.ko  vmlinuz  kver  build.log
+#   modroot      (trixie, sid) a link to the suite's kernel modules, unpacked
+#                once in the chroot with their modules.dep: the test VM's
+#                initramfs takes virtio, ext4, erofs... from there
+#                (scripts/mkinitramfs.sh, FB_MODROOT); bookworm's are the
+#                host's own /lib/modules
 # The in-tree build outputs are not touched.  Prints "kernels: SUITE <kver>"
 # per suite; with --print-kver only the <kver> lines (for scripts).
 #
@@ -131,6 +136,45 @@ prepare_chroot() {
 	log "$suite: chroot ready in $((t1 - t0))s"
 }
 
+# fetch_modules: the suite's kernel modules under $CHROOT/boot-fb/modroot
+# (lib/modules/$CKVER with modules.dep), from linux-image-$CKVER or, in
+# sid, linux-modules-$CKVER and linux-base-$CKVER (modules.builtin,
+# without which a built-in module counts as missing): unpacked, not
+# installed (no initramfs is made in the chroot).  Once per kernel; a cached chroot gets them on its next
+# use.
+fetch_modules() {
+	local root=$CHROOT/boot-fb/modroot pkg d found=""
+	if [ "$(cat "$root/.fb-ready" 2>/dev/null)" = "$CKVER" ] &&
+	   [ -f "$root/lib/modules/$CKVER/modules.builtin" ]; then
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || die "fetching the $CKVER modules needs root"
+	rm -rf "$root" "$CHROOT/tmp/mod"
+	mkdir -p "$CHROOT/tmp/mod/x" "$root/lib/modules"
+	chroot_mount "$CHROOT" proc
+	for pkg in "linux-image-$CKVER" "linux-modules-$CKVER" "linux-base-$CKVER"; do
+		in_chroot "$CHROOT" apt-cache show "$pkg" >/dev/null 2>&1 || continue
+		log "fetching $pkg for its modules"
+		in_chroot "$CHROOT" sh -c "cd /tmp/mod && apt-get download -qq $pkg" ||
+			die "apt-get download $pkg failed"
+		dpkg-deb -x "$CHROOT"/tmp/mod/"${pkg}"_*.deb "$CHROOT/tmp/mod/x"
+	done
+	for d in lib/modules/$CKVER usr/lib/modules/$CKVER; do
+		if [ -d "$CHROOT/tmp/mod/x/$d/kernel" ]; then
+			mv "$CHROOT/tmp/mod/x/$d" "$root/lib/modules/$CKVER"
+			found=1
+			break
+		fi
+	done
+	rm -rf "$CHROOT/tmp/mod"
+	[ -n "$found" ] && [ -f "$root/lib/modules/$CKVER/modules.builtin" ] ||
+		die "no modules of $CKVER (with modules.builtin) in linux-image-$CKVER, linux-modules-$CKVER or linux-base-$CKVER"
+	rm -f "$root/lib/modules/$CKVER/vmlinuz"
+	/sbin/depmod -b "$root" "$CKVER" || die "depmod of the $CKVER modules failed"
+	echo "$CKVER" >"$root/.fb-ready"
+	log "modules of $CKVER in ${root#"$ROOT"/} ($(du -sh "$root" | cut -f1))"
+}
+
 # copy_src DEST: fresh copies of kmod/ and selftests/kmod/ (same layout:
 # the test module includes ../../kmod), minus build outputs.
 copy_src() {
@@ -187,6 +231,8 @@ build_suite() {
 			cp "$CHROOT/fb/kmod/fastboot.ko" "$CHROOT/fb/selftests/kmod/fastboot_poke.ko" "$out/"
 		fi
 		cp "$CHROOT/boot-fb/vmlinuz-$kver" "$out/vmlinuz"
+		fetch_modules
+		ln -sfn "../chroot-$suite/boot-fb/modroot" "$out/modroot"
 		src=""
 		;;
 	esac

@@ -17,6 +17,9 @@
 #   FB_TEST_BINS  static test programs for /usr/bin (default build/bin/fb-hostile)
 #   BUSYBOX   static busybox            (default /bin/busybox)
 #   KEXEC     kexec binary              (default /usr/sbin/kexec)
+#   FB_MODROOT  where the kernel's modules are: DIR/lib/modules/$KVER with
+#             its modules.dep (default /: the installed linux-image;
+#             scripts/kernels.sh leaves build/kernels/KVER/modroot)
 #   FB_EXTRA_KVERS  more kernels to embed, for kexec across kernel versions:
 #             for each KVER2, build/kernels/KVER2/{vmlinuz,fastboot.ko,
 #             fastboot_poke.ko} (scripts/kernels.sh) go to /boot/vmlinuz-KVER2
@@ -111,18 +114,35 @@ fi
 # Kernel modules the scenarios need (a virtio disk with ext4; erofs and
 # squashfs for the mount modules of byref-mount; loop for make bench's
 # file system image that comes through kexec), with
-# their dependencies, from the installed linux-image package.
+# their dependencies, from the installed linux-image package or FB_MODROOT.
 KMODS=${KMODS:-virtio_pci virtio_blk ext4 erofs squashfs loop}
+MODROOT=""
+if [ -n "${FB_MODROOT:-}" ] && [ "$FB_MODROOT" != / ]; then
+	MODROOT=$(cd "$FB_MODROOT" && pwd -P) || die "FB_MODROOT $FB_MODROOT not found"
+	[ -f "$MODROOT/lib/modules/$KVER/modules.dep" ] ||
+		die "$MODROOT/lib/modules/$KVER/modules.dep not found"
+fi
 for km in $KMODS; do
-	/sbin/modprobe -S "$KVER" --show-depends "$km" 2>/dev/null |
-		awk '$1 == "insmod" { print $2 }'
-done | sort -u | while read -r ko; do
-	rel=${ko#/lib/modules/$KVER/}
+	/sbin/modprobe ${MODROOT:+-d "$MODROOT"} -S "$KVER" --show-depends "$km" \
+		>"$ST/deps" 2>&1 || die "module $km of $KVER: $(head -n 1 "$ST/deps")"
+	awk '$1 == "insmod" { print $2 }' "$ST/deps"
+done >"$ST/kos"
+rm -f "$ST/deps"
+sort -u "$ST/kos" | while read -r ko; do
+	rel=${ko#"$MODROOT"/lib/modules/$KVER/}
 	mkdir -p "$ST/lib/modules/$KVER/$(dirname "$rel")"
 	cp "$ko" "$ST/lib/modules/$KVER/$rel"
 done
-for f in modules.order modules.builtin modules.builtin.modinfo; do
-	: >"$ST/lib/modules/$KVER/$f"
+rm -f "$ST/kos"
+# modules.builtin: modprobe of a built-in module (virtio_pci from 6.12 on)
+# succeeds instead of "not found"
+: >"$ST/lib/modules/$KVER/modules.order"
+for f in modules.builtin modules.builtin.modinfo; do
+	if [ -f "$MODROOT/lib/modules/$KVER/$f" ]; then
+		cp "$MODROOT/lib/modules/$KVER/$f" "$ST/lib/modules/$KVER/$f"
+	else
+		: >"$ST/lib/modules/$KVER/$f"
+	fi
 done
 "$DEPMOD" -b "$ST" "$KVER" || die "depmod failed"
 # extra kernels and their modules (FB_EXTRA_KVERS)

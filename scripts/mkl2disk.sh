@@ -21,7 +21,9 @@
 # The image is rebuilt only when an input changed (OUT.img.stamp).
 #
 # Env: QEMU (default /usr/bin/qemu-system-x86_64), L2_KERNEL (default
-#      /boot/vmlinuz-$KVER), KVER (default 6.1.0-56-amd64), CC (default gcc),
+#      /boot/vmlinuz-$L2_KVER), L2_KVER (default 6.1.0-56-amd64: the L2
+#      guest's kernel is the installed Debian 12 one whatever kernel the
+#      test VM runs, KVER), CC (default gcc),
 #      L2_SUITE (e.g. trixie: the QEMU, its libraries and firmware come
 #      from the chroot of scripts/kernels.sh --chroot SUITE, with
 #      qemu-system-x86 installed there once: Debian 13's QEMU 10, which
@@ -30,7 +32,7 @@ set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 OUT.img" >&2; exit 2; }
 OUT=$1
-KVER=${KVER:-6.1.0-56-amd64}
+L2_KVER=${L2_KVER:-6.1.0-56-amd64}
 SYSROOT=""
 if [ -n "${L2_SUITE:-}" ]; then
 	# shellcheck source=scripts/chroot-lib.sh
@@ -48,7 +50,7 @@ if [ -n "${L2_SUITE:-}" ]; then
 	QEMU=$SYSROOT/usr/bin/qemu-system-x86_64
 fi
 QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
-L2_KERNEL=${L2_KERNEL:-/boot/vmlinuz-$KVER}
+L2_KERNEL=${L2_KERNEL:-/boot/vmlinuz-$L2_KVER}
 CC=${CC:-gcc}
 TICKER_SRC=selftests/vm/l2/ticker.c
 MBTICKER_SRC="selftests/vm/l2/mbticker.c selftests/vm/l2/mbticker.ld"

@@ -16,7 +16,7 @@
 #      FB_VM_SERIAL_TEE=1  show the raw serial console
 #      FB_VM_APPEND     extra kernel command line for every scenario
 #      FB_VM_BUILD      build directory (default build/vm)
-#      KVER, KERNEL, FB_KO, FB_POKE, FB_EXTRA_KVERS  another kernel and its
+#      KVER, KERNEL, FB_KO, FB_POKE, FB_MODROOT, FB_EXTRA_KVERS  another kernel and its
 #                       modules, for scripts/mkinitramfs.sh and scripts/vm.sh
 set -u
 
