@@ -28,7 +28,9 @@
 #           the crash kernel's /init
 #   vm      VM blackout (fastboot vm save/restore vs QEMU save to a file),
 #           guest RAM of BENCH_VM_SIZES MiB: an L2 QEMU in the VM runs a
-#           bare-metal ticker, see selftests/bench/vm.sh (BENCH_VM=0 skips it:
+#           bare-metal ticker, see selftests/bench/vm.sh (sizes above 1024,
+#           up to 3072, get a test VM and a region of their own size;
+#           BENCH_VM=0 skips it:
 #           it adds 25 to 45 minutes)
 #   store   fastboot put/get of 256 MiB vs cp into tmpfs
 #   guestmem  guest memory: touching every page of a 1 GiB guest region
@@ -370,12 +372,23 @@ if has vm; then
 	   [ "${BENCH_VM:-1}" = 1 ]; then
 		scripts/mkl2disk.sh build/l2.img >&2
 		for mem in ${BENCH_VM_SIZES:-64 256 1024}; do
+			# up to 1 GiB: one VM size; larger guests (at most 3072
+			# MiB: the ticker is 32-bit and QEMU's pc machine keeps
+			# 3 GiB below 4 GiB) get a region of their size + 512 MiB
+			# and test VM RAM for the region, the plain-RAM L2 and
+			# the state file in the page cache
+			vmmem=5G vmreg=1536M disk=4G
+			if [ "$mem" -gt 1024 ]; then
+				vmreg=$((mem + 512))M
+				vmmem=$((2 * mem + 3072))M
+				disk=$((2 * mem + 2048))M
+			fi
 			rm -f "$B/vm.img"
-			truncate -s 4G "$B/vm.img"
+			truncate -s "$disk" "$B/vm.img"
 			# measured: 1-1.5 min per repetition (both methods) at
 			# 64 MiB, 2.5-4.5 min at 1 GiB, plus 1-2 min; a margin of
 			# 2x and more for a busier machine
-			FB_VM_MEM=5G FB_VM_REGION=1536M@0x100000000 \
+			FB_VM_MEM=$vmmem FB_VM_REGION=$vmreg@0x100000000 \
 				run_vm "vm-$mem$vsfx" $((600 + REPS * (150 + mem / 3))) \
 				--initrd "$B/base.cpio.gz" --disk "$B/vm.img" --disk-ro build/l2.img \
 				--append "fbtest=bench-vm fbstage=1 fbbench fbbench.reps=$REPS fbbench.mib=$mem$( [ "${BENCH_VM_STAGED:-0}" = 1 ] && echo ' fbbench.staged')"

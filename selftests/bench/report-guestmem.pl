@@ -56,7 +56,9 @@ sub guestmem_collect {
 		$G{vmall}{$m} = \%x if %x;
 	}
 	# section vm with BENCH_VM_STAGED=1: the update loaded before the stop
-	for my $z (64, 256, 1024) {
+	our %S;
+	my %zs = map { /^(?:fastboot|savefile)-staged-(\d+)$/ ? ($1 => 1) : () } keys %{$S{vm} // {}};
+	for my $z (sort { $a <=> $main::b } keys %zs) {
 		for my $m ("fastboot-staged-$z", "savefile-staged-$z") {
 			my %x = map { my $v = st('vm', $m, $_); $v ? ($_ => $v) : () }
 				qw(time_s save_ms restore_ms to_init_s state_bytes);
