@@ -355,18 +355,25 @@ if has crash; then
 	echo $(($(date +%s) - S0)) >"$B/wall.crash"
 fi
 
-# --- section 3: VM blackout -------------------------------------------------
-if has vm; then
-	S0=$(date +%s)
-	# staged (BENCH_VM_STAGED=1) and not: each run keeps the other's logs
+# drop_vm_logs PREFIX: the logs PREFIX-*.tlog this run replaces, staged
+# (BENCH_VM_STAGED=1) or not: each run keeps the other's; sets vsfx
+drop_vm_logs() {
+	local f
 	vsfx=""
 	[ "${BENCH_VM_STAGED:-0}" = 1 ] && vsfx=-staged
-	for f in "$B"/vm-*.tlog; do
+	for f in "$B/$1"-*.tlog; do
 		case "$f" in
 		*-staged.tlog) [ -n "$vsfx" ] && rm -f "$f" ;;
 		*) [ -z "$vsfx" ] && rm -f "$f" ;;
 		esac
 	done
+	return 0
+}
+
+# --- section 3: VM blackout -------------------------------------------------
+if has vm; then
+	S0=$(date +%s)
+	drop_vm_logs vm
 	rm -f "$B/vm.skipped"
 	if [ -f selftests/bench/vm.sh ] && [ -x scripts/mkl2disk.sh ] &&
 	   [ "${BENCH_VM:-1}" = 1 ]; then
@@ -423,15 +430,7 @@ if has guestmem; then
 		--append "fbtest=bench-guestmem fbstage=1 fbbench fbbench.reps=$REPS"
 	rm -f "$B/gm.img"
 	if [ "${BENCH_VM:-1}" = 1 ]; then
-		# staged (BENCH_VM_STAGED=1) and not, as in section vm
-		vsfx=""
-		[ "${BENCH_VM_STAGED:-0}" = 1 ] && vsfx=-staged
-		for f in "$B"/vmall-*.tlog; do
-			case "$f" in
-			*-staged.tlog) [ -n "$vsfx" ] && rm -f "$f" ;;
-			*) [ -z "$vsfx" ] && rm -f "$f" ;;
-			esac
-		done
+		drop_vm_logs vmall
 		scripts/mkl2disk.sh build/l2.img >&2
 		for n in 1 4; do
 			rm -f "$B/vm.img"

@@ -53,6 +53,22 @@ need_debootstrap() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap >/dev/null
 }
 
+# unpack_debs DIR WHY PKG...: each PKG the chroot's apt knows, downloaded
+# into $CHROOT/tmp/DIR and unpacked (not installed) into $CHROOT/tmp/DIR/x
+unpack_debs() {
+	local dir=$1 why=$2 pkg
+	shift 2
+	rm -rf "$CHROOT/tmp/$dir"
+	mkdir -p "$CHROOT/tmp/$dir/x"
+	for pkg in "$@"; do
+		in_chroot "$CHROOT" apt-cache show "$pkg" >/dev/null 2>&1 || continue
+		log "fetching $pkg for $why"
+		in_chroot "$CHROOT" sh -c "cd /tmp/$dir && apt-get download -qq $pkg" ||
+			die "apt-get download $pkg failed"
+		dpkg-deb -x "$CHROOT/tmp/$dir/${pkg}"_*.deb "$CHROOT/tmp/$dir/x"
+	done
+}
+
 # prepare_chroot SUITE: build/kernels/chroot-SUITE with the suite's kernel
 # headers; sets CHROOT and CKVER.
 prepare_chroot() {
@@ -110,15 +126,7 @@ prepare_chroot() {
 	# The image: only its vmlinuz is needed, so unpack rather than install.
 	# sid splits linux-image-<kver> into linux-binary-<kver> (the vmlinuz,
 	# as usr/lib/modules/<kver>/vmlinuz) and linux-modules-<kver>.
-	rm -rf "$CHROOT/tmp/img"
-	mkdir -p "$CHROOT/tmp/img"
-	for pkg in "$img" "linux-binary-$CKVER"; do
-		in_chroot "$CHROOT" apt-cache show "$pkg" >/dev/null 2>&1 || continue
-		log "$suite: fetching $pkg for its vmlinuz"
-		in_chroot "$CHROOT" sh -c "cd /tmp/img && apt-get download -qq $pkg" ||
-			die "$suite: apt-get download $pkg failed"
-		dpkg-deb -x "$CHROOT"/tmp/img/"${pkg}"_*.deb "$CHROOT/tmp/img/x"
-	done
+	unpack_debs img "its vmlinuz" "$img" "linux-binary-$CKVER"
 	vmlinuz=""
 	for f in boot/vmlinuz-$CKVER usr/lib/modules/$CKVER/vmlinuz lib/modules/$CKVER/vmlinuz; do
 		if [ -f "$CHROOT/tmp/img/x/$f" ]; then
@@ -149,16 +157,11 @@ fetch_modules() {
 		return 0
 	fi
 	[ "$(id -u)" = 0 ] || die "fetching the $CKVER modules needs root"
-	rm -rf "$root" "$CHROOT/tmp/mod"
-	mkdir -p "$CHROOT/tmp/mod/x" "$root/lib/modules"
+	rm -rf "$root"
+	mkdir -p "$root/lib/modules"
 	chroot_mount "$CHROOT" proc
-	for pkg in "linux-image-$CKVER" "linux-modules-$CKVER" "linux-base-$CKVER"; do
-		in_chroot "$CHROOT" apt-cache show "$pkg" >/dev/null 2>&1 || continue
-		log "fetching $pkg for its modules"
-		in_chroot "$CHROOT" sh -c "cd /tmp/mod && apt-get download -qq $pkg" ||
-			die "apt-get download $pkg failed"
-		dpkg-deb -x "$CHROOT"/tmp/mod/"${pkg}"_*.deb "$CHROOT/tmp/mod/x"
-	done
+	unpack_debs mod "its modules" "linux-image-$CKVER" "linux-modules-$CKVER" \
+		"linux-base-$CKVER"
 	for d in lib/modules/$CKVER usr/lib/modules/$CKVER; do
 		if [ -d "$CHROOT/tmp/mod/x/$d/kernel" ]; then
 			mv "$CHROOT/tmp/mod/x/$d" "$root/lib/modules/$CKVER"
