@@ -55,7 +55,9 @@ clean:
 # Installing on a host (packaging/, dkms.conf).
 #
 #   make install   [DESTDIR=...] [PREFIX=/usr]  the tool, fastboot(8), bash
-#                  completion and systemd units under PREFIX; the
+#                  completion and systemd units under PREFIX, the example
+#                  unit fastboot-vms.service under EXAMPLESDIR (not
+#                  enabled: an admin copies it to /etc/systemd/system); the
 #                  initramfs-tools hook and boot script under INITRAMFSDIR
 #                  (/usr/share/initramfs-tools); under SYSCONFDIR (/etc),
 #                  kept when present and changed: /etc/default/fastboot,
@@ -82,6 +84,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+EXAMPLESDIR ?= $(PREFIX)/share/doc/fastboot/examples
 SYSCONFDIR ?= /etc
 # initramfs-tools reads its hooks and scripts from here (and /etc) only.
 INITRAMFSDIR ?= /usr/share/initramfs-tools
@@ -90,6 +93,7 @@ INSTALL ?= install
 # The version is written once, as PACKAGE_VERSION in dkms.conf.
 FB_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$$/\1/p' dkms.conf)
 FB_UNITS := fastboot.service fastboot-arm.service
+FB_EXAMPLES := fastboot-vms.service
 # Under SYSCONFDIR, as SOURCE-in-packaging/:DESTINATION:MODE.
 FB_CONFIGS := default/fastboot:default/fastboot:0644 \
 	modprobe.d/fastboot.conf:modprobe.d/fastboot.conf:0644 \
@@ -114,6 +118,11 @@ install: tool
 	for u in $(FB_UNITS); do \
 		sed $(FB_UNIT_SED) packaging/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	$(INSTALL) -d $(DESTDIR)$(EXAMPLESDIR)
+	for u in $(FB_EXAMPLES); do \
+		sed $(FB_UNIT_SED) packaging/systemd/$$u >$(DESTDIR)$(EXAMPLESDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(EXAMPLESDIR)/$$u || exit 1; \
 	done
 	for f in $(FB_INITRAMFS); do \
 		$(INSTALL) -d $(DESTDIR)$(INITRAMFSDIR)/$$(dirname $$f) && \
@@ -144,6 +153,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fastboot $(DESTDIR)$(MANDIR)/man8/fastboot.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/fastboot \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(FB_UNITS)) \
+		$(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(FB_EXAMPLES)) \
 		$(addprefix $(DESTDIR)$(INITRAMFSDIR)/,$(FB_INITRAMFS) $(FB_INITRAMFS_DATA))
 	@for c in $(FB_CONFIGS); do \
 		src=packaging/$${c%%:*}; rest=$${c#*:}; \

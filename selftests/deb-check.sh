@@ -159,9 +159,12 @@ for p in /usr/sbin/fastboot /usr/share/man/man8/fastboot.8.gz \
 	/usr/share/initramfs-tools/scripts/init-top/fastboot \
 	/usr/share/initramfs-tools/scripts/init-bottom/fastboot \
 	/usr/share/initramfs-tools/scripts/fastboot-functions \
-	/usr/share/doc/fastboot/copyright; do
+	/usr/share/doc/fastboot/copyright \
+	/usr/share/doc/fastboot/examples/fastboot-vms.service; do
 	check "fastboot ships $p" grep -qx "$p" "$tmp/tool.list"
 done
+check "fastboot-vms.service is an example, not a unit (enabled by no one)" \
+	sh -c "! grep -q 'systemd/system/fastboot-vms' '$tmp/tool.list'"
 dpkg-deb -c "$tool_deb" | awk '{print $1, $6}' | sed 's| \./| /|' >"$tmp/tool.modes"
 check "fastboot: the hooks and scripts are executable, the functions they source and the GRUB fragment are not" \
 	sh -c "grep -qx -- '-rwxr-xr-x /etc/kernel/postinst.d/zz-fastboot' '$tmp/tool.modes' &&

@@ -24,6 +24,7 @@ for p in usr/sbin/fastboot usr/share/man/man8/fastboot.8 \
 	usr/share/bash-completion/completions/fastboot \
 	usr/lib/systemd/system/fastboot.service \
 	usr/lib/systemd/system/fastboot-arm.service \
+	usr/share/doc/fastboot/examples/fastboot-vms.service \
 	etc/default/fastboot etc/modprobe.d/fastboot.conf \
 	etc/default/grub.d/fastboot.cfg; do
 	check "installs /$p" test -s "$d/$p"

@@ -24,7 +24,7 @@ OUT=build/host
 LOGF=$OUT/console.log
 TIMEOUT=${FB_HOST_TIMEOUT:-1500}
 TEE=${FB_VM_SERIAL_TEE:-0}
-STAGES=5
+STAGES=7
 
 fail_setup() {
 	echo "not ok 1 host bed: $*"
@@ -40,11 +40,14 @@ else
 fi
 t0=$(date +%s)
 scripts/mkhost.sh "$OUT" "${debs[@]}" || fail_setup "scripts/mkhost.sh failed"
+# QEMU and the ticker for the VM of stages 6 and 7 (/dev/vdb in the host)
+scripts/mkl2disk.sh build/l2.img >&2 || fail_setup "scripts/mkl2disk.sh failed"
 t1=$(date +%s)
 echo "# host prepared in $((t1 - t0)) s"
 
 FB_VM_STORE_CMDLINE="$(cat "$OUT/cmdline")" scripts/vm.sh --tee \
 	--kernel "$OUT/vmlinuz" --initrd "$OUT/initrd.img" --disk "$OUT/host.img" \
+	--disk-ro build/l2.img \
 	--log "$LOGF" --timeout "$TIMEOUT" --append "root=/dev/vda rw" |
 sed -u 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
 while IFS= read -r line; do

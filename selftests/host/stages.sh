@@ -28,6 +28,14 @@
 #   6  the initrd's init-top script ran `fastboot boot`, init-bottom moved
 #      the erofs mount onto the root: /opt/fbfs is a verified read-only
 #      mount with the right files; only the initrd came through kexec;
+#      a VM (QEMU from the L2 disk, /dev/vdb: scripts/mkl2disk.sh) with
+#      its RAM in a guest region, started by a unit of its own ordered
+#      before fastboot-vms.service, copied from the package's examples and
+#      enabled as its comment says; `fastboot update` through systemctl
+#      kexec
+#   7  fastboot-vms.service saved the VM in the shutdown into the kexec
+#      and restored it at boot: the guest ticks on, not booted again;
+#      a stop of the unit that is not a kexec leaves the VM alone;
 #      power off
 set -u
 
@@ -36,7 +44,10 @@ LOG=$STATE/logs
 CONSOLE=${FBHOST_CONSOLE:-/dev/ttyS0}
 BLOB_SIZE=1M
 GUEST_SIZE=64M
-LAST=6
+L2_SIZE=32M
+L2_QMP=/run/fbhost-l2.qmp
+L2_LOG=$STATE/l2.log
+LAST=7
 n=0
 failed=0
 mkdir -p "$LOG"
@@ -307,6 +318,93 @@ stage_6() {
 	check "only Debian's initrd came through kexec" initrd_is_base
 	check "status: fs is delivered from the store" sh -c \
 		"fastboot status --json | grep -q '\"name\":\"fs\",[^}]*\"delivery\":\"store\"'"
+	# A VM kept across systemctl kexec by fastboot-vms.service.
+	check "the L2 disk mounted from fstab" l2_mount
+	check "fastboot-vms.service from the package's examples, enabled and started" sh -c \
+		'cp /usr/share/doc/fastboot/examples/fastboot-vms.service /etc/systemd/system/ &&
+		 systemctl daemon-reload && systemctl enable --now fastboot-vms.service'
+	check "a guest region for the VM" fastboot guest create l2 "$L2_SIZE"
+	check "a VM started by a unit of its own, before fastboot-vms.service" l2_start
+	check "the VM ticks" l2_ticks_after 0 2
+	last_tick >"$STATE/l2.ticks"
+	fastboot status >&3 2>&1 || true
+	update_and_wait "update with no arguments through systemctl kexec, a VM running"
+}
+
+# l2_mount: the L2 disk (QEMU and the ticker) on /l2 from an fstab line,
+# there at the next boot before fastboot-vms.service restores the VM.
+l2_mount() {
+	mkdir -p /l2
+	grep -q ' /l2 ' /etc/fstab || echo '/dev/vdb /l2 ext4 ro,nofail 0 0' >>/etc/fstab
+	systemctl daemon-reload
+	mountpoint -q /l2 || mount /l2
+	test -x /l2/qemu
+}
+
+# l2_start: the bare-metal ticker (selftests/vm/l2/mbticker.c) in a
+# QEMU of its own transient unit, RAM in guest region l2, QMP on a socket
+# that vm save --all finds on its command line.  Before=: at shutdown
+# fastboot-vms.service stops (and saves it) before this unit stops.
+l2_start() {
+	rm -f "$L2_LOG"
+	systemd-run --unit=fbhost-l2 --property=Before=fastboot-vms.service \
+		/l2/qemu -accel tcg -nodefaults -vga none -display none -m "$L2_SIZE" \
+		-object "memory-backend-file,id=m0,size=$L2_SIZE,mem-path=$(fastboot guest path l2),share=on" \
+		-machine pc,memory-backend=m0 -kernel /l2/l2/mbticker \
+		-chardev "file,id=ser,path=$L2_LOG,append=on" -serial chardev:ser \
+		-qmp "unix:$L2_QMP,server=on,wait=off" -no-reboot
+}
+
+# (the ticker's serial lines end in CR LF)
+last_tick() { grep -a '^tick [0-9]' "$L2_LOG" 2>/dev/null | tail -n 1 | tr -dc '0-9 ' | cut -d' ' -f2; }
+
+# l2_ticks_after N SECS: a tick numbered above N within SECS * 60 s
+l2_ticks_after() {
+	local i=0 t
+	while [ $i -lt $(($2 * 60)) ]; do
+		t=$(last_tick)
+		[ -n "$t" ] && [ "$t" -gt "$1" ] && { echo "tick $t"; return 0; }
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "no tick above $1; the L2 log:"
+	tail -n 5 "$L2_LOG"
+	return 1
+}
+
+# l2_pid: the restored QEMU's pid, in fastboot-vms.service's cgroup
+l2_pid() {
+	local p
+	for p in $(cat /sys/fs/cgroup/system.slice/fastboot-vms.service/cgroup.procs 2>/dev/null); do
+		grep -qa 'mbticker' "/proc/$p/cmdline" 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+stage_7() {
+	local t0 pid
+	check "reached multi-user.target, no failed unit" booted
+	booted_by update
+	objects_intact
+	check "fastboot-vms.service saved the VM in the shutdown into the kexec" sh -c \
+		'journalctl -b -1 -u fastboot-vms.service -o cat | grep -q "l2: saved as"'
+	check "fastboot-vms.service restored it at boot" sh -c \
+		'systemctl is-active fastboot-vms.service &&
+		 journalctl -b -u fastboot-vms.service -o cat | grep -q "l2: restored, running"'
+	check "the restored QEMU runs in fastboot-vms.service's cgroup" l2_pid
+	t0=$(cat "$STATE/l2.ticks")
+	check "the VM ticks on from tick $t0" l2_ticks_after "$t0" 2
+	check "the VM was not booted again" test "$(grep -ac '^ticker: start' "$L2_LOG")" -eq 1
+	check "the VM's memory is intact (no CORRUPT line)" sh -c "! grep -aq CORRUPT $L2_LOG"
+	check "the saved state was removed from the store" sh -c \
+		'! fastboot ls --json | grep -q "\"name\":\"vm\.l2\.state\""'
+	pid=$(l2_pid)
+	check "systemctl stop fastboot-vms (no kexec) leaves the VM alone" sh -c \
+		"systemctl stop fastboot-vms.service &&
+		 journalctl -b -u fastboot-vms.service -o cat | grep -q 'not a kexec: the VMs are left alone' &&
+		 kill -0 ${pid:-0}"
+	t0=$(last_tick)
+	check "and it ticks on" l2_ticks_after "${t0:-0}" 2
 	finish_stage
 	out "# fbtest-done host"
 	sync
