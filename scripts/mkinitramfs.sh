@@ -11,7 +11,8 @@
 #   FB_KO     fastboot module           (default kmod/fastboot.ko)
 #   FB_POKE   test helper module        (default selftests/kmod/fastboot_poke.ko)
 #   FB_OLD_KO fastboot module of an older revision, at
-#             /lib/fastboot-old/fastboot.ko when the file exists
+#             /lib/fastboot-old/fastboot.ko when the file exists and is
+#             built for KVER
 #             (scripts/mkoldmodule.sh; default build/old-module/fastboot.ko)
 #   FB_TOOL   admin tool (static)       (default tools/fastboot/fastboot)
 #   FB_TEST_BINS  static test programs for /usr/bin (default build/bin/fb-hostile)
@@ -106,8 +107,10 @@ fi
 if [ -f "$FB_POKE" ]; then
 	cp "$FB_POKE" "$ST/lib/modules/$KVER/extra/fastboot_poke.ko"
 fi
-# Outside the modules tree: insmod by path, never found by modprobe.
-if [ -f "$FB_OLD_KO" ]; then
+# Outside the modules tree: insmod by path, never found by modprobe; only
+# into an initramfs of the kernel it was built for (store-v1 runs there).
+if [ -f "$FB_OLD_KO" ] &&
+   [ "$(/sbin/modinfo -F vermagic "$FB_OLD_KO" 2>/dev/null | cut -d' ' -f1)" = "$KVER" ]; then
 	mkdir -p "$ST/lib/fastboot-old"
 	cp "$FB_OLD_KO" "$ST/lib/fastboot-old/fastboot.ko"
 fi

@@ -364,6 +364,80 @@ static void test_vermagic(void)
 	ok_no_leak("check_vermagic");
 }
 
+/* Append a newc entry (a regular file; "" for the trailer) at buf + off. */
+static size_t newc_put(uint8_t *buf, size_t off, const char *name,
+		       const void *data, size_t len)
+{
+	size_t nl = strlen(name[0] ? name : "TRAILER!!!") + 1;
+
+	off += (size_t)sprintf((char *)buf + off,
+		"070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x",
+		1u, name[0] ? 0100644u : 0u, 0u, 0u, 1u, 0u, len, 0u, 0u, 0u, 0u,
+		nl, 0u);
+	memcpy(buf + off, name[0] ? name : "TRAILER!!!", nl);
+	off = (off + nl + 3) & ~(size_t)3;
+	if (len)
+		memcpy(buf + off, data, len);
+	return (off + len + 3) & ~(size_t)3;
+}
+
+/*
+ * Which fastboot.ko counts: the one modprobe loads, under
+ * lib/modules/<release>/, wins over one of another kernel or one kept
+ * outside the modules tree, in either order; without one there, the
+ * last found is checked as before.
+ */
+static void test_vermagic_in_tree(void)
+{
+	static uint8_t buf[8192];
+	size_t klen, ilen, off, kolen = 0x230;
+	uint8_t *k = corpus_file("bzimage-header", &klen);
+	uint8_t *i = corpus_file("cpio-module", &ilen);
+	uint8_t *ko = memmem(i, ilen, "\177ELF", 4), *v, other[0x230];
+	const char *mine = "lib/modules/6.1.0-56-amd64/extra/fastboot.ko";
+	char msg[1024];
+	int ret;
+
+	if (!ko || (size_t)(ko - i) + kolen > ilen)
+		abort();
+	memcpy(other, ko, kolen);
+	v = memmem(other, kolen, "vermagic=6.1.0-56", 17);
+	if (!v)
+		abort();
+	memcpy(v + 15, "99", 2);	/* 6.1.0-99-amd64 */
+
+	off = newc_put(buf, 0, mine, ko, kolen);
+	off = newc_put(buf, off, "lib/fastboot-old/fastboot.ko", other, kolen);
+	off = newc_put(buf, off, "", NULL, 0);
+	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ok(ret == 0 && !msg[0],
+	   "check_vermagic: the module under lib/modules/<release>/ wins over a later copy outside the tree");
+
+	off = newc_put(buf, 0, mine, ko, kolen);
+	off = newc_put(buf, off, "lib/modules/6.1.0-99-amd64/extra/fastboot.ko", other, kolen);
+	off = newc_put(buf, off, "", NULL, 0);
+	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ok(ret == 0 && !msg[0],
+	   "check_vermagic: ... and over a later one of another kernel");
+
+	off = newc_put(buf, 0, "usr/lib/modules/6.1.0-99-amd64/fastboot.ko", other, kolen);
+	off = newc_put(buf, off, "./usr/lib/modules/6.1.0-56-amd64/fastboot.ko.zz", other, kolen);
+	off = newc_put(buf, off, "/usr/lib/modules/6.1.0-56-amd64/fastboot.ko", ko, kolen);
+	off = newc_put(buf, off, "", NULL, 0);
+	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ok(ret == 0 && !msg[0],
+	   "check_vermagic: usr/lib/modules/<release>/ after another kernel's (and a file that is no module)");
+
+	off = newc_put(buf, 0, "lib/fastboot-old/fastboot.ko", other, kolen);
+	off = newc_put(buf, off, "", NULL, 0);
+	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ok(ret != 0 && strstr(msg, "lib/fastboot-old/fastboot.ko is built for 6.1.0-99-amd64"),
+	   "check_vermagic: only another kernel's module, outside the tree: refused, naming it");
+	free(k);
+	free(i);
+	ok_no_leak("check_vermagic, in the tree");
+}
+
 static void put_record(const char *name, const struct img *img)
 {
 	char rec[RECORD_MAX];
@@ -551,6 +625,7 @@ int main(void)
 	test_exactmap_keeps_reserved();
 	test_vermagic_map_fails();
 	test_vermagic();
+	test_vermagic_in_tree();
 	test_many_records();
 	test_default_image();
 	test_base_runs_boot();

@@ -229,6 +229,7 @@ static void found_module(const char *name, const uint8_t *data, size_t len,
 	size_t i;
 
 	snprintf(f->path, sizeof(f->path), "%.255s", name);
+	f->vermagic[0] = 0;
 	f->count++;
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (len >= formats[i].magic_len &&
@@ -388,22 +389,49 @@ int initramfs_walk(const uint8_t *buf, size_t len, initramfs_cb cb, void *ctx,
 
 struct find_ctx {
 	const char *module;
+	const char *release;		/* NULL: any place */
 	struct ko_found *f;
 };
+
+/* Is path ("./x", "/x" or "x") under [usr/]lib/modules/<release>/? */
+static bool in_modules_of(const char *path, const char *release)
+{
+	size_t n = strlen(release);
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	while (path[0] == '/')
+		path++;
+	if (!strncmp(path, "usr/", 4))
+		path += 4;
+	if (strncmp(path, "lib/modules/", 12))
+		return false;
+	path += 12;
+	return n && !strncmp(path, release, n) && path[n] == '/';
+}
 
 static int find_cb(void *ctx, const struct cpio_entry *e)
 {
 	struct find_ctx *c = ctx;
+	bool in_tree;
 
-	if ((e->mode & 0170000) == 0100000 && is_module(e->name, c->module))
+	if ((e->mode & 0170000) != 0100000 || !is_module(e->name, c->module))
+		return 0;
+	in_tree = c->release && in_modules_of(e->name, c->release);
+	if (in_tree || !c->f->in_tree) {
 		found_module(e->name, e->data, e->size, c->f);
+		c->f->in_tree = in_tree;
+	} else {
+		c->f->count++;
+	}
 	return 0;
 }
 
 int initramfs_find_module(const uint8_t *buf, size_t len, const char *module,
-			  struct ko_found *found, char *why, size_t why_len)
+			  const char *release, struct ko_found *found,
+			  char *why, size_t why_len)
 {
-	struct find_ctx c = { module, found };
+	struct find_ctx c = { module, release, found };
 
 	memset(found, 0, sizeof(*found));
 	return initramfs_walk(buf, len, find_cb, &c, why, why_len);

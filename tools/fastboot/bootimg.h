@@ -42,15 +42,20 @@ struct ko_found {
 	char path[256];			/* path inside the archive */
 	char vermagic[256];		/* its vermagic, "" if unreadable */
 	int count;			/* how many fastboot.ko were seen */
+	bool in_tree;			/* under lib/modules/<release>/ */
 };
 
 /*
  * Walk concatenated initramfs archives (newc cpio, uncompressed or gzip,
  * zstd or xz compressed, as Linux unpacks them) looking for fastboot.ko
- * (also .ko.xz, .ko.zst, .ko.gz).  The last one found wins, as it would
- * in the unpacked initramfs.  Returns 0, or -1 with a reason in why.
+ * (also .ko.xz, .ko.zst, .ko.gz).  With release, one under
+ * [usr/]lib/modules/<release>/ (where modprobe finds it) wins over any
+ * elsewhere, such as another kernel's or a copy kept outside the tree;
+ * among equals the last one found wins, as it would in the unpacked
+ * initramfs.  Returns 0, or -1 with a reason in why.
  */
 int initramfs_find_module(const uint8_t *buf, size_t len, const char *module,
-			  struct ko_found *found, char *why, size_t why_len);
+			  const char *release, struct ko_found *found,
+			  char *why, size_t why_len);
 
 #endif

@@ -286,7 +286,7 @@ static void vermagic_problem(const uint8_t *k, size_t klen, const uint8_t *i,
 		snprintf(why, why_len, "the kernel is neither a bzImage nor an ELF vmlinux; cannot tell its release");
 	else if (!i)
 		snprintf(why, why_len, "the image has no initramfs, so no fastboot.ko");
-	else if (initramfs_find_module(i, ilen, "fastboot.ko", &ko, why, why_len))
+	else if (initramfs_find_module(i, ilen, "fastboot.ko", release, &ko, why, why_len))
 		;
 	else if (!ko.count)
 		snprintf(why, why_len, "the initramfs carries no fastboot.ko");
