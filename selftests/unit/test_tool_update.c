@@ -381,6 +381,28 @@ static size_t newc_put(uint8_t *buf, size_t off, const char *name,
 	return (off + len + 3) & ~(size_t)3;
 }
 
+/* One file of a test archive: its name and contents (KO_LEN bytes). */
+struct ko_entry {
+	const char *name;
+	const uint8_t *data;
+};
+#define KO_LEN 0x230	/* the module in corpus-bootimg/cpio-module */
+
+/* check_vermagic of kernel k with an initrd of the n files e, in order */
+static int vermagic_with(const uint8_t *k, size_t klen,
+			 const struct ko_entry *e, int n, char *msg,
+			 size_t msg_len)
+{
+	static uint8_t buf[8192];
+	size_t off = 0;
+	int j;
+
+	for (j = 0; j < n; j++)
+		off = newc_put(buf, off, e[j].name, e[j].data, KO_LEN);
+	off = newc_put(buf, off, "", NULL, 0);
+	return vermagic_of(k, klen, buf, off, msg, msg_len);
+}
+
 /*
  * Which fastboot.ko counts: the one modprobe loads, under
  * lib/modules/<release>/, wins over one of another kernel or one kept
@@ -389,48 +411,42 @@ static size_t newc_put(uint8_t *buf, size_t off, const char *name,
  */
 static void test_vermagic_in_tree(void)
 {
-	static uint8_t buf[8192];
-	size_t klen, ilen, off, kolen = 0x230;
+	size_t klen, ilen;
 	uint8_t *k = corpus_file("bzimage-header", &klen);
 	uint8_t *i = corpus_file("cpio-module", &ilen);
-	uint8_t *ko = memmem(i, ilen, "\177ELF", 4), *v, other[0x230];
+	uint8_t *ko = memmem(i, ilen, "\177ELF", 4), *v, other[KO_LEN];
 	const char *mine = "lib/modules/6.1.0-56-amd64/extra/fastboot.ko";
 	char msg[1024];
 	int ret;
 
-	if (!ko || (size_t)(ko - i) + kolen > ilen)
+	if (!ko || (size_t)(ko - i) + KO_LEN > ilen)
 		abort();
-	memcpy(other, ko, kolen);
-	v = memmem(other, kolen, "vermagic=6.1.0-56", 17);
+	memcpy(other, ko, KO_LEN);
+	v = memmem(other, KO_LEN, "vermagic=6.1.0-56", 17);
 	if (!v)
 		abort();
 	memcpy(v + 15, "99", 2);	/* 6.1.0-99-amd64 */
 
-	off = newc_put(buf, 0, mine, ko, kolen);
-	off = newc_put(buf, off, "lib/fastboot-old/fastboot.ko", other, kolen);
-	off = newc_put(buf, off, "", NULL, 0);
-	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ret = vermagic_with(k, klen, (const struct ko_entry[]){
+		{ mine, ko }, { "lib/fastboot-old/fastboot.ko", other } },
+		2, msg, sizeof(msg));
 	ok(ret == 0 && !msg[0],
 	   "check_vermagic: the module under lib/modules/<release>/ wins over a later copy outside the tree");
-
-	off = newc_put(buf, 0, mine, ko, kolen);
-	off = newc_put(buf, off, "lib/modules/6.1.0-99-amd64/extra/fastboot.ko", other, kolen);
-	off = newc_put(buf, off, "", NULL, 0);
-	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ret = vermagic_with(k, klen, (const struct ko_entry[]){
+		{ mine, ko },
+		{ "lib/modules/6.1.0-99-amd64/extra/fastboot.ko", other } },
+		2, msg, sizeof(msg));
 	ok(ret == 0 && !msg[0],
 	   "check_vermagic: ... and over a later one of another kernel");
-
-	off = newc_put(buf, 0, "usr/lib/modules/6.1.0-99-amd64/fastboot.ko", other, kolen);
-	off = newc_put(buf, off, "./usr/lib/modules/6.1.0-56-amd64/fastboot.ko.zz", other, kolen);
-	off = newc_put(buf, off, "/usr/lib/modules/6.1.0-56-amd64/fastboot.ko", ko, kolen);
-	off = newc_put(buf, off, "", NULL, 0);
-	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ret = vermagic_with(k, klen, (const struct ko_entry[]){
+		{ "usr/lib/modules/6.1.0-99-amd64/fastboot.ko", other },
+		{ "./usr/lib/modules/6.1.0-56-amd64/fastboot.ko.zz", other },
+		{ "/usr/lib/modules/6.1.0-56-amd64/fastboot.ko", ko } },
+		3, msg, sizeof(msg));
 	ok(ret == 0 && !msg[0],
 	   "check_vermagic: usr/lib/modules/<release>/ after another kernel's (and a file that is no module)");
-
-	off = newc_put(buf, 0, "lib/fastboot-old/fastboot.ko", other, kolen);
-	off = newc_put(buf, off, "", NULL, 0);
-	ret = vermagic_of(k, klen, buf, off, msg, sizeof(msg));
+	ret = vermagic_with(k, klen, (const struct ko_entry[]){
+		{ "lib/fastboot-old/fastboot.ko", other } }, 1, msg, sizeof(msg));
 	ok(ret != 0 && strstr(msg, "lib/fastboot-old/fastboot.ko is built for 6.1.0-99-amd64"),
 	   "check_vermagic: only another kernel's module, outside the tree: refused, naming it");
 	free(k);
